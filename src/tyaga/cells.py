@@ -1,0 +1,30 @@
+"""The cell library: bundled cells loaded by name, or a user's cell TOML file.
+
+>>> import tyaga
+>>> cell = tyaga.cells.load("lfp-sony-us26650")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from tyaga.catalog import names as _names
+from tyaga.catalog import read_toml, resolve, validation_error_to_input_error
+from tyaga.cell import CellSpec
+
+
+def names() -> list[str]:
+    """Names of the bundled cells."""
+    return _names("cells")
+
+
+def load(name_or_path: str | Path) -> CellSpec:
+    """Load a bundled cell by name or a cell TOML file by path."""
+    path = resolve("cells", name_or_path)
+    data = read_toml(path)
+    try:
+        return CellSpec.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error_to_input_error(exc, str(path), data) from None

@@ -1,0 +1,484 @@
+"""The batched time loop: every design on one drive cycle, compiled with Numba.
+
+The engine takes numbers only — a parameter matrix with one row per design (see :data:`PARAMS`), the
+designs' OCV tables and efficiency maps, and one cycle's time, speed and grade — and returns arrays. It does
+no file I/O and no printing; :mod:`tyaga.simulate` builds its inputs from specs and labels its outputs.
+
+One step from ``t_k`` to ``t_{k+1}`` (all forces at the mean speed ``u = (v_k + v_{k+1})/2``):
+
+1. wheel force to reach the trace: ``F = f_rot·m·(v_{k+1} − v_k)/Δt + F_roll(u) + F_aero(u) + F_grade``;
+2. traction (``F·u > 0``): motor torque and power limits and the battery's power limit (voltage and current
+   limits of the pack circuit) are checked; when one is exceeded the speed reached is the largest the
+   limits allow (found by bisection), so the vehicle "does what it can";
+3. braking (``F·u < 0``): the motor recovers what the regen limits allow (power, torque, minimum speed with
+   a linear fade up to twice that speed, the pack's charge-current and voltage limits); friction brakes take
+   the rest;
+4. motor + inverter loss from the loss model or the user map at (ω, T) gives the electrical power; plus the
+   auxiliary load this is the terminal power ``P``;
+5. the pack current follows in closed form from ``P = (E − R·I)·I`` where ``E`` and ``R`` are the open-circuit
+   voltage less the step-mean RC voltages and the effective step resistance (exact for a constant current
+   over the step): ``I = 2P / (E + √(E² − 4RP))``;
+6. SOC by coulomb counting; RC voltages by their exact step solution.
+
+Every energy is accounted per step so that ``OCV·I·Δt = wheel + drivetrain + friction + aux + battery loss``
+holds to rounding error.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+GRAVITY = 9.80665
+
+#: Columns of the parameter matrix, one row per design (SI units).
+PARAMS = (
+    "inertial_mass_kg", "test_mass_kg", "f0_n", "f1_n_per_mps", "f2_n_per_mps2", "crr",
+    "wheel_radius_m", "gear_ratio", "gear_efficiency", "motor_peak_power_w", "motor_peak_torque_nm",
+    "regen_max_power_w", "regen_min_speed_mps", "aux_power_w",
+    "loss_constant_w", "loss_copper_w_per_nm2", "loss_iron_w_s", "loss_windage_w_s3", "map_index",
+    "capacity_as", "r0_ohm", "r1_ohm", "c1_f", "r2_ohm", "c2_f",
+    "voltage_min_v", "voltage_max_v", "max_discharge_current_a", "max_charge_current_a",
+    "soc_min", "soc_max", "soc_initial",
+)
+P = {name: i for i, name in enumerate(PARAMS)}
+(M_EFF, MASS, F0, F1, F2, CRR, WR, GR, ETA_G, P_PEAK, T_PEAK, P_REGEN, V_REGEN, AUX,
+ LC0, LKC, LKI, LKW, MAP, Q_AS, R0, R1, C1, R2, C2, V_MIN, V_MAX, I_DIS, I_CH,
+ SOC_MIN, SOC_MAX, SOC0) = range(len(PARAMS))
+
+#: Time-series variables recorded per step (index k holds the step that ends at t_k; index 0 = start).
+SERIES = (
+    "speed_mps", "force_inertia_n", "force_aero_n", "force_rolling_n", "force_grade_n",
+    "wheel_power_w", "motor_speed_rad_s", "motor_torque_nm", "motor_power_w", "motor_electrical_power_w",
+    "drivetrain_loss_w", "friction_brake_power_w", "aux_power_w", "battery_power_w", "battery_loss_w",
+    "chemical_power_w", "current_a", "voltage_v", "ocv_v", "soc", "limited",
+)
+S = {name: i for i, name in enumerate(SERIES)}
+
+#: Columns of the per-design summary returned by :func:`run_cycle`.
+SUMMARY = (
+    "time_s", "distance_m", "chemical_energy_j", "terminal_energy_j", "wheel_energy_j", "inertia_energy_j",
+    "aero_energy_j", "rolling_energy_j", "grade_energy_j", "drivetrain_loss_j", "friction_brake_j",
+    "battery_loss_j", "aux_energy_j", "regen_energy_j", "traction_energy_j", "trace_miss_s", "limited_s",
+    "soc_end", "voltage_min_v", "current_max_a", "battery_power_max_w", "exhausted_s",
+)
+U = {name: i for i, name in enumerate(SUMMARY)}
+
+#: Range-run outcome codes.
+ENDED_BY = {0: "soc_min", 1: "voltage_limit", 2: "max_distance", 3: "cannot_move"}
+
+TRACE_MISS_MPS = 2.0 / 3.6
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _ocv(table: FloatArray, soc: float) -> float:
+    n = table.shape[0]
+    x = soc * (n - 1)
+    if x <= 0.0:
+        return table[0]
+    if x >= n - 1:
+        return table[n - 1]
+    i = int(x)
+    f = x - i
+    return table[i] + f * (table[i + 1] - table[i])
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _map_eff(table: FloatArray, dw: float, dt: float, w: float, t: float) -> float:
+    ns, nt = table.shape
+    x = min(w / dw, ns - 1.000001)
+    y = min(t / dt, nt - 1.000001)
+    i = int(x)
+    j = int(y)
+    fx = x - i
+    fy = y - j
+    e = (table[i, j] * (1 - fx) * (1 - fy) + table[i + 1, j] * fx * (1 - fy)
+         + table[i, j + 1] * (1 - fx) * fy + table[i + 1, j + 1] * fx * fy)
+    return max(e, 0.05)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _loss(p: FloatArray, maps: FloatArray, steps: FloatArray, w: float, t: float) -> float:
+    """Motor + inverter loss [W] at speed w ≥ 0 [rad/s] and torque t (signed) [N·m]."""
+    if t == 0.0:
+        return 0.0
+    mi = int(p[MAP])
+    aw = abs(w)
+    if mi < 0:
+        return p[LC0] + p[LKC] * t * t + p[LKI] * aw + p[LKW] * aw * aw * aw
+    eta = _map_eff(maps[mi], steps[mi, 0], steps[mi, 1], aw, abs(t))
+    pm = abs(w * t)
+    if t > 0.0:
+        return pm * (1.0 / eta - 1.0)
+    return pm * (1.0 - eta)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _rolling(p: FloatArray, u: float, cos_t: float) -> float:
+    if u <= 0.0:
+        return 0.0
+    if p[CRR] > 0.0:
+        return p[CRR] * p[MASS] * GRAVITY * cos_t
+    return p[F0] + p[F1] * u
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _solve_speed(p: FloatArray, v: float, u_hi: float, dt: float, cos_t: float, f_grade: float,
+                 f_torque: float, p_wheel: float) -> float:
+    """Largest mean speed u in [v/2, u_hi] with required force ≤ available force (bisection)."""
+    lo = 0.5 * v
+    hi = u_hi
+    m2 = 2.0 * p[M_EFF] / dt
+    # h(u) = required − available, increasing in u
+    u = lo
+    req = m2 * (u - v) + _rolling(p, u, cos_t) + p[F2] * u * u + f_grade
+    avail = f_torque if u <= 0.0 else min(f_torque, p_wheel / u)
+    if req - avail >= 0.0:
+        return lo
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        req = m2 * (mid - v) + _rolling(p, mid, cos_t) + p[F2] * mid * mid + f_grade
+        avail = f_torque if mid <= 0.0 else min(f_torque, p_wheel / mid)
+        if req - avail > 0.0:
+            hi = mid
+        else:
+            lo = mid
+        if hi - lo <= 1e-12 * (1.0 + hi):
+            break
+    return lo
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _current(e: float, r: float, pw: float) -> float:
+    """Closed-form current for terminal power pw with P = (E − R·I)·I; NaN when pw exceeds E²/4R."""
+    disc = e * e - 4.0 * r * pw
+    if disc < 0.0:
+        return math.nan
+    return 2.0 * pw / (e + math.sqrt(disc))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _step(p, ocv_tab, maps, steps, v, v_tgt, dt, sin_t, cos_t, e1, e2, soc, v1, v2, out):
+    """Advance one design by one step. Writes the step's quantities into ``out`` (length of SERIES)
+    and returns the new (speed, soc, v_rc1, v_rc2). ``e1``, ``e2`` are the RC decay factors over dt."""
+    f_grade = p[MASS] * GRAVITY * sin_t
+    r_w = p[WR]
+    g_r = p[GR]
+    eta_g = p[ETA_G]
+
+    # Battery circuit over the step: E_eff − R_eff·I is the step-mean terminal voltage.
+    ocv = _ocv(ocv_tab, soc)
+    a1 = 0.0
+    b1 = 0.0
+    if p[R1] > 0.0:
+        a1 = p[R1] * p[C1] / dt * (1.0 - e1)
+        b1 = p[R1] * (1.0 - a1)
+    a2 = 0.0
+    b2 = 0.0
+    if p[R2] > 0.0:
+        a2 = p[R2] * p[C2] / dt * (1.0 - e2)
+        b2 = p[R2] * (1.0 - a2)
+    e_eff = ocv - a1 * v1 - a2 * v2
+    r_eff = p[R0] + b1 + b2
+    # discharge power limit
+    i_lim = p[I_DIS]
+    if r_eff > 0.0:
+        i_lim = min(i_lim, (e_eff - p[V_MIN]) / r_eff, e_eff / (2.0 * r_eff))
+    i_lim = max(i_lim, 0.0)
+    p_batt_max = (e_eff - r_eff * i_lim) * i_lim
+    # charge power limit (most negative terminal power)
+    i_lo = -p[I_CH]
+    if r_eff > 0.0:
+        i_lo = max(i_lo, (e_eff - p[V_MAX]) / r_eff)
+    i_lo = min(i_lo, 0.0)
+    p_batt_min = (e_eff - r_eff * i_lo) * i_lo
+
+    aux = p[AUX]
+    limited = 0.0
+    u = 0.5 * (v + v_tgt)
+    v_new = v_tgt
+    f_inert = p[M_EFF] * (v_new - v) / dt
+    f_roll = _rolling(p, u, cos_t)
+    f_aero = p[F2] * u * u
+    f_w = f_inert + f_roll + f_aero + f_grade
+    p_w = f_w * u
+    w_m = u / r_w * g_r
+    p_drive = 0.0   # power entering the drivetrain at the wheel (negative when regenerating)
+    t_m = 0.0
+    p_elec = 0.0
+    friction = 0.0
+    if p_w > 0.0:
+        t_m = f_w * r_w / (g_r * eta_g)
+        p_mech = p_w / eta_g
+        loss = _loss(p, maps, steps, w_m, t_m)
+        p_term = p_mech + loss + aux
+        if t_m > p[T_PEAK] or p_mech > p[P_PEAK] or p_term > p_batt_max:
+            limited = 1.0
+            f_torque = p[T_PEAK] * g_r * eta_g / r_w
+            loss_est = _loss(p, maps, steps, w_m, min(t_m, p[T_PEAK]))
+            for _ in range(8):
+                p_mech_lim = min(p[P_PEAK], p_batt_max - aux - loss_est)
+                p_wheel_lim = max(p_mech_lim, 0.0) * eta_g
+                u = _solve_speed(p, v, u, dt, cos_t, f_grade, f_torque, p_wheel_lim)
+                v_new = 2.0 * u - v
+                if v_new < 0.0:
+                    v_new = 0.0
+                    u = 0.5 * v
+                f_inert = p[M_EFF] * (v_new - v) / dt
+                f_roll = _rolling(p, u, cos_t)
+                f_aero = p[F2] * u * u
+                f_w = f_inert + f_roll + f_aero + f_grade
+                p_w = f_w * u
+                w_m = u / r_w * g_r
+                if p_w > 0.0:
+                    t_m = f_w * r_w / (g_r * eta_g)
+                    p_mech = p_w / eta_g
+                    loss = _loss(p, maps, steps, w_m, t_m)
+                else:  # stopped short: the brakes hold the rest
+                    t_m = 0.0
+                    p_mech = 0.0
+                    loss = 0.0
+                    friction = -p_w
+                p_term = p_mech + loss + aux
+                if p_term <= p_batt_max * (1.0 + 1e-12) or p_mech <= 0.0:
+                    break
+                loss_est = loss
+        if p_w > 0.0:
+            p_drive = p_w
+            p_elec = p_mech + loss
+    elif p_w < 0.0:
+        p_brake = -p_w
+        vr = p[V_REGEN]
+        phi = 1.0
+        if vr > 0.0:
+            phi = min(max((u - vr) / vr, 0.0), 1.0)
+        p_r_w = phi * p_brake                      # wheel power offered to the motor
+        p_mech = p_r_w * eta_g                     # at the motor shaft
+        cap = min(p[P_PEAK], p[P_REGEN])
+        if w_m > 0.0:
+            cap = min(cap, p[T_PEAK] * w_m)
+        else:
+            cap = 0.0
+        if p_mech > cap:
+            p_mech = cap
+        for _ in range(6):
+            if p_mech <= 0.0:
+                break
+            t_m = -p_mech / w_m
+            loss = _loss(p, maps, steps, w_m, t_m)
+            p_elec = -(p_mech - loss)
+            p_term = p_elec + aux
+            if p_term >= p_batt_min * (1.0 + 1e-12):
+                break
+            limited = 1.0
+            p_mech = max(p_mech - (p_batt_min - p_term) * 1.0001, 0.0)
+        if p_mech > 0.0 and p_elec < 0.0:
+            p_r_w = p_mech / eta_g
+            p_drive = -p_r_w
+        else:
+            p_mech = 0.0
+            t_m = 0.0
+            p_elec = 0.0
+            p_drive = 0.0
+        friction = p_drive - p_w                   # ≥ 0: the braking the motor does not take
+
+    p_term = p_elec + aux
+    cur = _current(e_eff, r_eff, p_term)
+    exhausted = 0.0
+    if math.isnan(cur):
+        cur = e_eff / (2.0 * r_eff)
+        exhausted = 1.0
+    v_term = e_eff - r_eff * cur
+    p_term_actual = v_term * cur
+    soc_new = soc - cur * dt / p[Q_AS]
+    v1_new = v1 * e1 + p[R1] * cur * (1.0 - e1) if p[R1] > 0.0 else 0.0
+    v2_new = v2 * e2 + p[R2] * cur * (1.0 - e2) if p[R2] > 0.0 else 0.0
+
+    out[0] = v_new
+    out[1] = f_inert
+    out[2] = f_aero
+    out[3] = f_roll
+    out[4] = f_grade
+    out[5] = p_w
+    out[6] = w_m
+    out[7] = t_m
+    out[8] = p_drive / eta_g if p_drive > 0.0 else p_drive * eta_g
+    out[9] = p_elec
+    out[10] = p_elec - p_drive
+    out[11] = friction
+    out[12] = aux
+    out[13] = p_term_actual
+    out[14] = (ocv - v_term) * cur
+    out[15] = ocv * cur
+    out[16] = cur
+    out[17] = v_term
+    out[18] = ocv
+    out[19] = soc_new
+    out[20] = limited + 2.0 * exhausted
+    return v_new, soc_new, v1_new, v2_new
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _grade_trig(time_s, grade):
+    """Per-step Δt, sin θ and cos θ (θ = atan of the mean grade over the step)."""
+    n = time_s.shape[0] - 1
+    dts = np.empty(n)
+    sn = np.empty(n)
+    cs = np.empty(n)
+    for k in range(n):
+        dts[k] = time_s[k + 1] - time_s[k]
+        th = math.atan(0.5 * (grade[k] + grade[k + 1]))
+        sn[k] = math.sin(th)
+        cs[k] = math.cos(th)
+    return dts, sn, cs
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _decay(r, c, dt):
+    return math.exp(-dt / (r * c)) if r > 0.0 else 0.0
+
+
+@numba.njit(cache=True, error_model="numpy", parallel=True)
+def run_cycle(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, record, series):
+    """Simulate every design over one cycle. ``series`` is (n_series, n_t, n_d) when ``record`` else unused.
+
+    Returns the summary matrix (n_d, len(SUMMARY)).
+    """
+    n_d = params.shape[0]
+    n_t = time_s.shape[0]
+    ns = len(SERIES)
+    summary = np.zeros((n_d, len(SUMMARY)))
+    dts, sn, cs = _grade_trig(time_s, grade)
+    for d in numba.prange(n_d):
+        p = params[d]
+        tab = ocv_tabs[d]
+        out = np.zeros(ns)
+        v = speed_mps[0]
+        soc = p[SOC0]
+        v1 = 0.0
+        v2 = 0.0
+        dt_last = -1.0
+        e1 = 0.0
+        e2 = 0.0
+        acc = np.zeros(len(SUMMARY))
+        acc[18] = 1e300
+        if record:
+            for j in range(ns):
+                series[j, 0, d] = 0.0
+            series[0, 0, d] = v
+            series[19, 0, d] = soc
+            series[18, 0, d] = _ocv(tab, soc)
+            series[17, 0, d] = _ocv(tab, soc)
+        for k in range(n_t - 1):
+            dt = dts[k]
+            if dt != dt_last:
+                e1 = _decay(p[R1], p[C1], dt)
+                e2 = _decay(p[R2], p[C2], dt)
+                dt_last = dt
+            v_old = v
+            v, soc, v1, v2 = _step(p, tab, maps, steps, v, speed_mps[k + 1], dt, sn[k], cs[k], e1, e2,
+                                   soc, v1, v2, out)
+            u = 0.5 * (v_old + v)
+            acc[0] += dt
+            acc[1] += u * dt
+            acc[2] += out[15] * dt
+            acc[3] += out[13] * dt
+            acc[4] += out[5] * dt
+            acc[5] += out[1] * u * dt
+            acc[6] += out[2] * u * dt
+            acc[7] += out[3] * u * dt
+            acc[8] += out[4] * u * dt
+            acc[9] += out[10] * dt
+            acc[10] += out[11] * dt
+            acc[11] += out[14] * dt
+            acc[12] += out[12] * dt
+            if out[9] < 0.0:
+                acc[13] -= out[9] * dt
+            if out[5] > 0.0:
+                acc[14] += out[5] * dt
+            if v < speed_mps[k + 1] - TRACE_MISS_MPS:
+                acc[15] += dt
+            lim = out[20]
+            if lim == 1.0 or lim == 3.0:
+                acc[16] += dt
+            if lim >= 2.0:
+                acc[21] += dt
+            acc[18] = min(acc[18], out[17])
+            acc[19] = max(acc[19], out[16])
+            acc[20] = max(acc[20], out[13])
+            if record:
+                for j in range(ns):
+                    series[j, k + 1, d] = out[j]
+        acc[17] = soc
+        for j in range(len(SUMMARY)):
+            summary[d, j] = acc[j]
+    return summary
+
+
+@numba.njit(cache=True, error_model="numpy", parallel=True)
+def run_range(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, max_distance_m):
+    """Repeat the cycle from each design's ``soc_initial`` until SOC reaches ``soc_min``, a voltage limit
+    stops the vehicle following the trace, or ``max_distance_m``.
+
+    Returns (n_d, 4): range_m, ended_by code (see ENDED_BY), cycles driven, terminal energy [J].
+    """
+    n_d = params.shape[0]
+    n_t = time_s.shape[0]
+    res = np.zeros((n_d, 4))
+    dts, sn, cs = _grade_trig(time_s, grade)
+    for d in numba.prange(n_d):
+        p = params[d]
+        tab = ocv_tabs[d]
+        out = np.zeros(len(SERIES))
+        v = speed_mps[0]
+        soc = p[SOC0]
+        v1 = 0.0
+        v2 = 0.0
+        dt_last = -1.0
+        e1 = 0.0
+        e2 = 0.0
+        dist = 0.0
+        e_term = 0.0
+        ended = -1
+        reps = 0
+        while ended < 0:
+            dist_start = dist
+            for k in range(n_t - 1):
+                dt = dts[k]
+                if dt != dt_last:
+                    e1 = _decay(p[R1], p[C1], dt)
+                    e2 = _decay(p[R2], p[C2], dt)
+                    dt_last = dt
+                v_old = v
+                soc_old = soc
+                v, soc, v1, v2 = _step(p, tab, maps, steps, v, speed_mps[k + 1], dt, sn[k], cs[k], e1, e2,
+                                       soc, v1, v2, out)
+                ds = 0.5 * (v_old + v) * dt
+                if soc <= p[SOC_MIN]:
+                    f = (soc_old - p[SOC_MIN]) / (soc_old - soc) if soc_old > soc else 0.0
+                    dist += f * ds
+                    e_term += f * out[13] * dt
+                    ended = 0
+                    break
+                dist += ds
+                e_term += out[13] * dt
+                if out[20] >= 1.0 and out[16] > 0.0 and v < speed_mps[k + 1] - TRACE_MISS_MPS and (
+                        out[20] >= 2.0 or out[17] <= p[V_MIN] * (1.0 + 1e-9)):
+                    ended = 1
+                    break
+                if dist >= max_distance_m:
+                    ended = 2
+                    break
+            reps += 1
+            if ended < 0 and dist - dist_start <= 0.0:
+                ended = 3
+        res[d, 0] = dist
+        res[d, 1] = ended
+        res[d, 2] = reps
+        res[d, 3] = e_term
+    return res

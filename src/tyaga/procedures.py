@@ -1,0 +1,80 @@
+"""Test procedures built on the engine: range to the end of the SOC window (WLTP-style) and the EPA label.
+
+Rules and sources are documented in ``docs/procedures.md``:
+
+* **Range** (``range_on_cycle``): the cycle is driven back to back from ``soc_max`` until the SOC reaches
+  ``soc_min`` (the end is interpolated within the last step) or a battery voltage limit stops the vehicle
+  following the trace (WLTP's break-off criterion, UN GTR 15 Annex 8 / Reg. (EU) 2017/1151 Sub-Annex 8,
+  "consecutive cycle procedure"). AC consumption = DC energy over the range ÷ range ÷ charger efficiency.
+* **EPA label** (``epa_label``): UDDS (city) and HWFET (highway) multi-cycle ranges and consumptions,
+  each divided by 0.7 for consumption and multiplied by 0.7 for range (the optional "0.7 adjustment"
+  of 40 CFR 600.116-12 / 600.210-12, used for most BEV labels); combined = 55 % city + 45 % highway
+  (40 CFR 600.114-12 weighting); consumption at the wall = DC ÷ charger efficiency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from tyaga import engine
+from tyaga.cycle import DriveCycle
+from tyaga.simulate import CycleLike, VehicleLike, _resolve_cycle, build_batch, run_range
+
+#: EPA's derived 5-cycle adjustment for BEVs: label range = 0.7 × dynamometer range.
+EPA_ADJUSTMENT = 0.7
+#: EPA city/highway weighting of the combined label value.
+EPA_CITY_WEIGHT = 0.55
+#: Cycle driven by the WLTP procedure (class 3b: vehicles over 34 W/kg with a top speed ≥ 120 km/h).
+WLTP_CYCLE = "wltc3b"
+
+
+def range_on_cycle(vehicles: VehicleLike | Sequence[VehicleLike], cycle: CycleLike) -> pd.DataFrame:
+    """Range of each vehicle driving ``cycle`` back to back from ``soc_max`` (one row per design).
+
+    Columns: ``name``, ``cycle``, ``range_km``, ``ended_by`` (soc_min / voltage_limit / max_distance /
+    cannot_move), ``cycles`` (repetitions started), ``energy_dc_wh_per_km`` (terminal energy over the
+    range ÷ range) and ``energy_ac_wh_per_km`` (÷ charger efficiency; no label adjustment).
+    """
+    cyc: DriveCycle = _resolve_cycle(cycle)
+    batch = build_batch(vehicles)
+    res = run_range(batch, cyc)
+    rng_km = res[:, 0] / 1000.0
+    eff = np.array([s.battery.charger_efficiency for s in batch.specs])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dc = np.where(rng_km > 0, res[:, 3] / 3600.0 / rng_km, np.nan)
+    return pd.DataFrame({
+        "name": batch.names,
+        "cycle": cyc.name,
+        "range_km": rng_km,
+        "ended_by": [engine.ENDED_BY[int(c)] for c in res[:, 1]],
+        "cycles": res[:, 2].astype(int),
+        "energy_dc_wh_per_km": dc,
+        "energy_ac_wh_per_km": dc / eff,
+    }).rename_axis("design")
+
+
+def wltp(vehicles: VehicleLike | Sequence[VehicleLike], cycle: CycleLike = WLTP_CYCLE) -> pd.DataFrame:
+    """WLTP-style range and AC consumption (unadjusted) on WLTC class 3b by default."""
+    return range_on_cycle(vehicles, cycle).assign(procedure="wltp")
+
+
+def epa_label(vehicles: VehicleLike | Sequence[VehicleLike]) -> pd.DataFrame:
+    """EPA-style label values: 0.7-adjusted city, highway and combined range and AC consumption.
+
+    Columns: ``range_km`` and ``energy_ac_wh_per_km`` (combined, label-adjusted), plus the city/highway
+    values (``*_city``, ``*_highway``) and the unadjusted DC consumptions.
+    """
+    city = range_on_cycle(vehicles, "udds")
+    hwy = range_on_cycle(vehicles, "hwfet")
+    w = EPA_CITY_WEIGHT
+    out = pd.DataFrame({"name": city["name"], "procedure": "epa"})
+    for label, t in (("city", city), ("highway", hwy)):
+        out[f"range_km_{label}"] = EPA_ADJUSTMENT * t["range_km"]
+        out[f"energy_ac_wh_per_km_{label}"] = t["energy_ac_wh_per_km"] / EPA_ADJUSTMENT
+        out[f"energy_dc_unadjusted_wh_per_km_{label}"] = t["energy_dc_wh_per_km"]
+    out["range_km"] = w * out["range_km_city"] + (1 - w) * out["range_km_highway"]
+    out["energy_ac_wh_per_km"] = w * out["energy_ac_wh_per_km_city"] + (1 - w) * out["energy_ac_wh_per_km_highway"]
+    return out

@@ -1,0 +1,351 @@
+"""The high-level chain: vehicle specs + a cycle → engine → labelled results.
+
+``simulate`` takes one vehicle or many (a batch: every design steps through the same cycle in one
+engine call) and returns a :class:`SimulationResult` with a per-design summary table (pandas) and, on
+request, the full time series as an xarray Dataset with dimensions ``(design, time)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import xarray as xr
+
+from tyaga import engine
+from tyaga.battery import PackModel, pack_for_vehicle
+from tyaga.cell import OCV_GRID_POINTS
+from tyaga.cycle import DriveCycle
+from tyaga.errors import InputError
+from tyaga.vehicle import EfficiencyMap, VehicleSpec, loss_model_coefficients, road_load_coefficients
+
+FloatArray = npt.NDArray[np.float64]
+
+VehicleLike = VehicleSpec | str | Path
+CycleLike = DriveCycle | str | Path
+
+#: Largest distance a range run drives before it gives up [m].
+MAX_RANGE_M = 20_000_000.0
+
+
+@dataclass(frozen=True)
+class DesignBatch:
+    """Engine inputs for a batch of designs: the parameter matrix and the tables it refers to."""
+
+    names: list[str]
+    specs: list[VehicleSpec]
+    packs: list[PackModel]
+    params: FloatArray          # (n_designs, len(engine.PARAMS))
+    ocv_tables: FloatArray      # (n_designs, OCV_GRID_POINTS)
+    maps: FloatArray            # (n_maps, n_speed, n_torque), at least one (unused) map
+    map_steps: FloatArray       # (n_maps, 2): speed step [rad/s], torque step [N·m]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def with_soc_initial(self, soc: float | FloatArray) -> DesignBatch:
+        """A copy of the batch starting at another SOC."""
+        params = self.params.copy()
+        params[:, engine.SOC0] = soc
+        return DesignBatch(self.names, self.specs, self.packs, params, self.ocv_tables, self.maps, self.map_steps)
+
+
+def _resolve_vehicle(v: VehicleLike) -> VehicleSpec:
+    if isinstance(v, VehicleSpec):
+        return v
+    from tyaga import vehicles
+
+    return vehicles.load(v)
+
+
+def _resolve_cycle(c: CycleLike) -> DriveCycle:
+    if isinstance(c, DriveCycle):
+        return c
+    from tyaga import cycles
+
+    return cycles.load(c)
+
+
+def build_batch(
+    vehicles: VehicleLike | Sequence[VehicleLike],
+    soc_initial: float | None = None,
+) -> DesignBatch:
+    """Resolve vehicle specs and turn them into engine inputs (one row per design)."""
+    if isinstance(vehicles, VehicleSpec | str | Path):
+        vehicles = [vehicles]
+    specs = [_resolve_vehicle(v) for v in vehicles]
+    if not specs:
+        raise InputError("vehicles", [], "at least one vehicle")
+    packs = [pack_for_vehicle(s) for s in specs]
+    n = len(specs)
+    params = np.zeros((n, len(engine.PARAMS)))
+    ocv = np.zeros((n, OCV_GRID_POINTS))
+    map_cache: dict[str, int] = {}
+    map_tables: list[FloatArray] = []
+    map_steps: list[tuple[float, float]] = []
+    for i, (s, pk) in enumerate(zip(specs, packs, strict=True)):
+        f0, f1, f2, crr = road_load_coefficients(s)
+        pt = s.powertrain
+        row = params[i]
+        row[engine.M_EFF] = s.body.test_mass_kg * s.body.rotating_mass_factor
+        row[engine.MASS] = s.body.test_mass_kg
+        row[engine.F0], row[engine.F1], row[engine.F2], row[engine.CRR] = f0, f1, f2, crr
+        row[engine.WR] = pt.wheel_radius_m
+        row[engine.GR] = pt.gear_ratio
+        row[engine.ETA_G] = pt.gear_efficiency
+        row[engine.P_PEAK] = pt.motor_peak_power_kw * 1000.0
+        row[engine.T_PEAK] = pt.motor_peak_torque_nm
+        row[engine.P_REGEN] = pt.regen_max_power_kw * 1000.0
+        row[engine.V_REGEN] = pt.regen_min_speed_kmh / 3.6
+        row[engine.AUX] = pt.aux_power_w
+        c0, kc, ki, kw = loss_model_coefficients(row[engine.P_PEAK], pt.motor_peak_torque_nm)
+        row[engine.LC0], row[engine.LKC], row[engine.LKI], row[engine.LKW] = c0, kc, ki, kw
+        row[engine.MAP] = -1.0
+        if pt.efficiency_map:
+            path = Path(pt.efficiency_map)
+            if not path.is_absolute() and s.base_dir:
+                path = Path(s.base_dir) / path
+            key = str(path.resolve())
+            if key not in map_cache:
+                if not path.is_file():
+                    raise InputError("powertrain.efficiency_map", pt.efficiency_map, "an existing CSV file")
+                dw, dtq, table = EfficiencyMap.from_csv(path).to_uniform()
+                map_cache[key] = len(map_tables)
+                map_tables.append(table)
+                map_steps.append((dw, dtq))
+            row[engine.MAP] = float(map_cache[key])
+        row[engine.Q_AS] = pk.capacity_ah * 3600.0
+        row[engine.R0], row[engine.R1], row[engine.C1] = pk.r0_ohm, pk.r1_ohm, pk.c1_f
+        row[engine.R2], row[engine.C2] = pk.r2_ohm, pk.c2_f
+        row[engine.V_MIN], row[engine.V_MAX] = pk.voltage_min_v, pk.voltage_max_v
+        row[engine.I_DIS], row[engine.I_CH] = pk.max_discharge_current_a, pk.max_charge_current_a
+        row[engine.SOC_MIN], row[engine.SOC_MAX] = pk.soc_min, pk.soc_max
+        row[engine.SOC0] = pk.soc_max if soc_initial is None else soc_initial
+        ocv[i] = pk.ocv_v
+    if map_tables:
+        maps = np.stack(map_tables)
+        steps = np.asarray(map_steps, dtype=float)
+    else:
+        maps = np.ones((1, 2, 2))
+        steps = np.ones((1, 2))
+    if soc_initial is not None and not 0.0 <= soc_initial <= 1.0:
+        raise InputError("soc_initial", soc_initial, "0 ≤ soc_initial ≤ 1")
+    return DesignBatch([s.name for s in specs], specs, packs, params, ocv, maps, steps)
+
+
+def _cycle_arrays(cycle: DriveCycle) -> tuple[FloatArray, FloatArray, FloatArray]:
+    return (np.ascontiguousarray(cycle.time_s, dtype=float), np.ascontiguousarray(cycle.speed_mps, dtype=float),
+            np.ascontiguousarray(cycle.grade, dtype=float))
+
+
+def run_summary(batch: DesignBatch, cycle: DriveCycle) -> FloatArray:
+    """Engine summary matrix (n_designs × len(engine.SUMMARY)) without recording time series."""
+    t, v, g = _cycle_arrays(cycle)
+    dummy = np.zeros((1, 1, 1))
+    return engine.run_cycle(batch.params, batch.ocv_tables, batch.maps, batch.map_steps, t, v, g, False, dummy)
+
+
+def run_range(batch: DesignBatch, cycle: DriveCycle, max_distance_m: float = MAX_RANGE_M) -> FloatArray:
+    """Range runs from ``soc_max``: (n_designs × 4) range_m, ended_by code, cycles, terminal energy [J]."""
+    t, v, g = _cycle_arrays(cycle)
+    b = batch.with_soc_initial(batch.params[:, engine.SOC_MAX])
+    return engine.run_range(b.params, b.ocv_tables, b.maps, b.map_steps, t, v, g, max_distance_m)
+
+
+def acceleration_time(batch: DesignBatch, speed_kmh: float = 100.0) -> FloatArray:
+    """Time from standstill to ``speed_kmh`` at full power from ``soc_max`` [s] (inf if never reached).
+
+    The engine is asked to follow an unreachable trace (300 km/h from t = 0), so the motor torque and
+    power limits and the battery's power limit alone set the acceleration, on level ground, at test mass.
+    Tyre grip is not modelled.
+    """
+    dt = 0.05
+    t = np.arange(0.0, 90.0 + dt / 2, dt)
+    v = np.full(t.size, 300.0 / 3.6)
+    v[0] = 0.0
+    g = np.zeros(t.size)
+    b = batch.with_soc_initial(batch.params[:, engine.SOC_MAX])
+    series = np.zeros((len(engine.SERIES), t.size, len(b)))
+    engine.run_cycle(b.params, b.ocv_tables, b.maps, b.map_steps, t, v, g, True, series)
+    speed = series[engine.S["speed_mps"]]  # (n_t, n_d)
+    target = speed_kmh / 3.6
+    out = np.full(len(b), np.inf)
+    for d in range(len(b)):
+        idx = np.flatnonzero(speed[:, d] >= target)
+        if idx.size:
+            k = idx[0]
+            v0, v1 = speed[k - 1, d], speed[k, d]
+            out[d] = t[k - 1] + dt * (target - v0) / (v1 - v0)
+    return out
+
+
+@dataclass
+class SimulationResult:
+    """Results of :func:`simulate`.
+
+    Attributes
+    ----------
+    summary: one row per design (see :data:`SUMMARY_COLUMNS` for units).
+    timeseries: xarray Dataset with dimensions ``(design, time)`` (``None`` in summary-only mode).
+    cycle: the cycle driven.
+    """
+
+    summary: pd.DataFrame
+    timeseries: xr.Dataset | None
+    cycle: DriveCycle
+    specs: list[VehicleSpec] = field(repr=False)
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """Summary rows as plain dicts (JSON-ready: NaN/inf become None)."""
+        rows = []
+        for rec in self.summary.reset_index().to_dict(orient="records"):
+            rows.append({k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in rec.items()})
+        return rows
+
+
+#: Summary columns and their units (energies in Wh, distances in km).
+SUMMARY_COLUMNS = {
+    "distance_km": "distance driven [km]",
+    "energy_dc_wh_per_km": "net energy at the battery terminals per km driven [Wh/km]",
+    "energy_ac_wh_per_km": "DC ÷ charger_efficiency, unadjusted [Wh/km]",
+    "range_km": "this cycle repeated from soc_max to the end of the SOC window [km]",
+    "trace_miss_s": "seconds more than 2 km/h below the trace [s]",
+    "accel_0_100_s": "0–100 km/h at full power [s]",
+}
+
+
+#: Engine summary energies [J] → summary columns [Wh] (same names as the cumulative time series).
+ENERGY_COLUMNS = {
+    "chemical_energy_j": "energy_chemical_wh", "terminal_energy_j": "energy_battery_terminal_wh",
+    "wheel_energy_j": "energy_wheel_wh", "inertia_energy_j": "energy_inertia_wh",
+    "aero_energy_j": "energy_aero_wh", "rolling_energy_j": "energy_rolling_wh", "grade_energy_j": "energy_grade_wh",
+    "drivetrain_loss_j": "energy_drivetrain_loss_wh", "friction_brake_j": "energy_friction_brake_wh",
+    "battery_loss_j": "energy_battery_loss_wh", "aux_energy_j": "energy_aux_wh", "regen_energy_j": "energy_regen_wh",
+    "traction_energy_j": "energy_traction_wh",
+}
+
+
+def _summary_frame(batch: DesignBatch, cycle: DriveCycle, summ: FloatArray, rng: FloatArray | None,
+                   accel: FloatArray | None) -> pd.DataFrame:
+    col = {name: summ[:, i] for i, name in enumerate(engine.SUMMARY)}
+    dist_km = col["distance_m"] / 1000.0
+    wh = 1.0 / 3600.0
+    eff = np.array([s.battery.charger_efficiency for s in batch.specs])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dc = np.where(dist_km > 0, col["terminal_energy_j"] * wh / dist_km, np.nan)
+    data: dict[str, Any] = {
+        "design": np.arange(len(batch)),
+        "name": batch.names,
+        "cycle": cycle.name,
+        "distance_km": dist_km,
+        "time_s": col["time_s"],
+        "energy_dc_wh_per_km": dc,
+        "energy_ac_wh_per_km": dc / eff,
+    }
+    if rng is not None:
+        data["range_km"] = rng[:, 0] / 1000.0
+        data["range_ended_by"] = [engine.ENDED_BY[int(c)] for c in rng[:, 1]]
+    data["trace_miss_s"] = col["trace_miss_s"]
+    if accel is not None:
+        data["accel_0_100_s"] = accel
+    for key, label in ENERGY_COLUMNS.items():
+        data[label] = col[key] * wh
+    data["usable_energy_wh"] = [pk.usable_energy_wh for pk in batch.packs]
+    data["soc_end"] = col["soc_end"]
+    data["voltage_min_v"] = col["voltage_min_v"]
+    data["current_max_a"] = col["current_max_a"]
+    data["battery_power_max_w"] = col["battery_power_max_w"]
+    data["limited_s"] = col["limited_s"]
+    data["exhausted_s"] = col["exhausted_s"]
+    return pd.DataFrame(data).set_index("design")
+
+
+def _timeseries(batch: DesignBatch, cycle: DriveCycle, series: FloatArray) -> xr.Dataset:
+    t = cycle.time_s
+    dt = np.diff(t, prepend=t[0])
+    ds = xr.Dataset(coords={"design": np.arange(len(batch)), "time_s": ("time", t),
+                            "name": ("design", batch.names)})
+    ds["speed_trace_mps"] = ("time", cycle.speed_mps)
+    ds["grade"] = ("time", cycle.grade)
+    for j, name in enumerate(engine.SERIES):
+        ds[name] = (("design", "time"), series[j].T)
+    v = series[engine.S["speed_mps"]]
+    u = np.vstack([v[:1], 0.5 * (v[1:] + v[:-1])])
+    step_m = u * dt[:, None]
+    step_m[0] = 0.0
+    ds["distance_m"] = (("design", "time"), np.cumsum(step_m, axis=0).T)
+    def cum(power: FloatArray) -> FloatArray:
+        return (np.cumsum(power * dt[:, None], axis=0) / 3600.0).T
+
+    S = engine.S
+    ds["energy_aero_wh"] = (("design", "time"), cum(series[S["force_aero_n"]] * u))
+    ds["energy_rolling_wh"] = (("design", "time"), cum(series[S["force_rolling_n"]] * u))
+    ds["energy_grade_wh"] = (("design", "time"), cum(series[S["force_grade_n"]] * u))
+    ds["energy_inertia_wh"] = (("design", "time"), cum(series[S["force_inertia_n"]] * u))
+    ds["energy_wheel_wh"] = (("design", "time"), cum(series[S["wheel_power_w"]]))
+    ds["energy_drivetrain_loss_wh"] = (("design", "time"), cum(series[S["drivetrain_loss_w"]]))
+    ds["energy_friction_brake_wh"] = (("design", "time"), cum(series[S["friction_brake_power_w"]]))
+    ds["energy_battery_loss_wh"] = (("design", "time"), cum(series[S["battery_loss_w"]]))
+    ds["energy_aux_wh"] = (("design", "time"), cum(series[S["aux_power_w"]]))
+    ds["energy_battery_terminal_wh"] = (("design", "time"), cum(series[S["battery_power_w"]]))
+    ds["energy_chemical_wh"] = (("design", "time"), cum(series[S["chemical_power_w"]]))
+    ds["energy_regen_wh"] = (("design", "time"), cum(np.maximum(-series[S["motor_electrical_power_w"]], 0.0)))
+    units = {"_mps": "m/s", "_n": "N", "_w": "W", "_wh": "Wh", "_a": "A", "_v": "V", "_nm": "N·m",
+             "_rad_s": "rad/s", "_m": "m", "_s": "s"}
+    for name in ds.data_vars:
+        for suf, unit in units.items():
+            if str(name).endswith(suf):
+                ds[name].attrs["units"] = unit
+                break
+    ds.attrs["cycle"] = cycle.name
+    return ds
+
+
+def simulate(
+    vehicles: VehicleLike | Sequence[VehicleLike],
+    cycle: CycleLike = "wltc3b",
+    *,
+    soc_initial: float | None = None,
+    timeseries: bool = True,
+    with_range: bool = True,
+    with_acceleration: bool = True,
+    payload_kg: float | None = None,
+) -> SimulationResult:
+    """Drive one or many vehicles over a cycle (one engine call for the whole batch).
+
+    Parameters
+    ----------
+    vehicles: a :class:`VehicleSpec`, a bundled name, a TOML path, or a sequence of them (the batch).
+    cycle: a :class:`DriveCycle`, a bundled cycle name or a CSV/GPX path.
+    soc_initial: SOC at the start (default: each vehicle's ``soc_max``).
+    timeseries: record the full time series (memory ∝ designs × steps); ``False`` = summary only.
+    with_range: also run the range procedure (this cycle repeated from ``soc_max``).
+    with_acceleration: also compute the 0–100 km/h time.
+    payload_kg: overrides every vehicle's ``body.payload_kg``.
+    """
+    if isinstance(vehicles, VehicleSpec | str | Path):
+        vehicles = [vehicles]
+    specs = [_resolve_vehicle(v) for v in vehicles]
+    if payload_kg is not None:
+        if not 0 <= payload_kg <= 40000:
+            raise InputError("payload_kg", payload_kg, "0 ≤ payload_kg ≤ 40000")
+        specs = [s.model_copy(update={"body": s.body.model_copy(update={"payload_kg": payload_kg})}) for s in specs]
+    cyc = _resolve_cycle(cycle)
+    batch = build_batch(specs, soc_initial=soc_initial)
+    t, v, g = _cycle_arrays(cyc)
+    if timeseries:
+        series = np.zeros((len(engine.SERIES), t.size, len(batch)))
+        summ = engine.run_cycle(batch.params, batch.ocv_tables, batch.maps, batch.map_steps, t, v, g, True, series)
+    else:
+        series = None
+        summ = run_summary(batch, cyc)
+    rng = run_range(batch, cyc) if with_range else None
+    accel = acceleration_time(batch) if with_acceleration else None
+    frame = _summary_frame(batch, cyc, summ, rng, accel)
+    ds = _timeseries(batch, cyc, series) if series is not None else None
+    return SimulationResult(frame, ds, cyc, specs)
