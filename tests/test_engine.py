@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from tests.conftest import car_dict, ramp_cycle
+
 from tyaga import engine, vehicles
+from tyaga.chain import acceleration_time, build_batch, simulate
 from tyaga.cycle import DriveCycle
-from tyaga.simulate import acceleration_time, build_batch, simulate
 
 BALANCE_PARTS = ["energy_wheel_wh", "energy_drivetrain_loss_wh", "energy_friction_brake_wh", "energy_aux_wh",
                  "energy_battery_loss_wh"]

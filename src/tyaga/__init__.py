@@ -22,12 +22,12 @@ from tyaga import cells, cycles, vehicles
 from tyaga.errors import InputError
 
 if TYPE_CHECKING:
-    from tyaga.simulate import SimulationResult
+    from tyaga.chain import SimulationResult
 
 
 def simulate(*args: Any, **kwargs: Any) -> SimulationResult:
-    """Drive one or many vehicles over a cycle; see :func:`tyaga.simulate.simulate`."""
-    from tyaga.simulate import simulate as _simulate
+    """Drive one or many vehicles over a cycle; see :func:`tyaga.chain.simulate`."""
+    from tyaga.chain import simulate as _simulate
 
     return _simulate(*args, **kwargs)
 

@@ -101,7 +101,7 @@ def simulate(
 ) -> None:
     """Drive vehicles over a cycle: summary table, plot PNG and time series in --out."""
     from tyaga import results
-    from tyaga.simulate import simulate as run
+    from tyaga.chain import simulate as run
     from tyaga.vehicles import DEFAULT_VEHICLE
 
     try:

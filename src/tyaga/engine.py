@@ -2,7 +2,7 @@
 
 The engine takes numbers only — a parameter matrix with one row per design (see :data:`PARAMS`), the
 designs' OCV tables and efficiency maps, and one cycle's time, speed and grade — and returns arrays. It does
-no file I/O and no printing; :mod:`tyaga.simulate` builds its inputs from specs and labels its outputs.
+no file I/O and no printing; :mod:`tyaga.chain` builds its inputs from specs and labels its outputs.
 
 One step from ``t_k`` to ``t_{k+1}`` (all forces at the mean speed ``u = (v_k + v_{k+1})/2``):
 

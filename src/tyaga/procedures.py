@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from tyaga import engine
+from tyaga.chain import CycleLike, VehicleLike, _resolve_cycle, build_batch, run_range
 from tyaga.cycle import DriveCycle
-from tyaga.simulate import CycleLike, VehicleLike, _resolve_cycle, build_batch, run_range
 
 #: EPA's derived 5-cycle adjustment for BEVs: label range = 0.7 × dynamometer range.
 EPA_ADJUSTMENT = 0.7
