@@ -180,6 +180,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     t_build1 = median_time(lambda: sim.build_batch([spec]), args.repeats, min_time_s=0.2)
     t_eng1 = median_time(lambda: sim.run_summary(batch1, udds), args.repeats, min_time_s=0.2)
     t_eng1_min = FASTEST[-1]
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)  # a one-design batch gains nothing from threads but can wait on them
+    t_eng1_serial = median_time(lambda: sim.run_summary(batch1, udds), args.repeats, min_time_s=0.2)
+    t_ty_serial = median_time(one_tyaga, args.repeats, min_time_s=0.5)
+    numba.set_num_threads(threads)
+    no_map = spec.model_copy(update={"powertrain": spec.powertrain.model_copy(update={"efficiency_map": None})})
+    one_tyaga(no_map)
+    t_ty_nomap = median_time(lambda: one_tyaga(no_map), args.repeats, min_time_s=0.5)
     print("\n(a/b) one vehicle on UDDS (median, warm)")
     print(f"  FASTSim SimDrive.run (history off)    {t_fs * 1e3:9.3f} ms   {t_fs / n_udds * 1e6:7.2f} µs/step"
           f"   (fastest {t_fs_min * 1e3:.3f} ms)")
@@ -189,6 +197,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"    of which build_batch (spec → params) {t_build1 * 1e3:8.3f} ms; "
           f"engine alone {t_eng1 * 1e3:.3f} ms "
           f"({t_fs / t_eng1:.0f}× FASTSim; fastest {t_eng1_min * 1e3:.3f} ms)")
+    print(f"  with one Numba thread: simulate {t_ty_serial * 1e3:.3f} ms ({t_fs / t_ty_serial:.1f}×), "
+          f"engine alone {t_eng1_serial * 1e3:.3f} ms ({t_fs / t_eng1_serial:.0f}× FASTSim)")
+    print(f"  same spec without its efficiency-map CSV (tyaga's loss model): simulate {t_ty_nomap * 1e3:.3f} ms "
+          f"({t_fs / t_ty_nomap:.1f}×)")
     print(f"  DC energy: tyaga {ty_udds:.2f} Wh/km, FASTSim {fs_udds_whkm:.2f} Wh/km")
 
     # (c) tyaga, N variants on WLTC 3b, summary only
@@ -266,6 +278,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "tyaga_udds_build_batch_ms": t_build1 * 1e3,
         "tyaga_udds_engine_ms": t_eng1 * 1e3,
         "tyaga_udds_engine_fastest_ms": t_eng1_min * 1e3,
+        "tyaga_udds_simulate_one_thread_ms": t_ty_serial * 1e3,
+        "tyaga_udds_engine_one_thread_ms": t_eng1_serial * 1e3,
+        "tyaga_udds_simulate_without_map_ms": t_ty_nomap * 1e3,
         "speedup_one_run": t_fs / t_ty,
         "speedup_one_run_engine": t_fs / t_eng1,
         "tyaga_designs": args.designs,

@@ -7,6 +7,7 @@ request, the full time series as an xarray Dataset with dimensions ``(design, ti
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,12 @@ def _resolve_cycle(c: CycleLike) -> DriveCycle:
     return cycles.load(c)
 
 
+@functools.lru_cache(maxsize=64)
+def _uniform_map(path: str, mtime_ns: int) -> tuple[float, float, FloatArray]:
+    """Efficiency map read and resampled once per file version (``mtime_ns`` keys the cache)."""
+    return EfficiencyMap.from_csv(Path(path)).to_uniform()
+
+
 def build_batch(
     vehicles: VehicleLike | Sequence[VehicleLike],
     soc_initial: float | None = None,
@@ -106,6 +113,7 @@ def build_batch(
         c0, kc, ki, kw = loss_model_coefficients(row[engine.P_PEAK], pt.motor_peak_torque_nm)
         row[engine.LC0], row[engine.LKC], row[engine.LKI], row[engine.LKW] = c0, kc, ki, kw
         row[engine.MAP] = -1.0
+        row[engine.REGEN_ETA] = pt.regen_efficiency or 0.0
         if pt.efficiency_map:
             path = Path(pt.efficiency_map)
             if not path.is_absolute() and s.base_dir:
@@ -114,7 +122,7 @@ def build_batch(
             if key not in map_cache:
                 if not path.is_file():
                     raise InputError("powertrain.efficiency_map", pt.efficiency_map, "an existing CSV file")
-                dw, dtq, table = EfficiencyMap.from_csv(path).to_uniform()
+                dw, dtq, table = _uniform_map(key, path.stat().st_mtime_ns)
                 map_cache[key] = len(map_tables)
                 map_tables.append(table)
                 map_steps.append((dw, dtq))

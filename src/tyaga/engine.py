@@ -44,12 +44,12 @@ PARAMS = (
     "loss_constant_w", "loss_copper_w_per_nm2", "loss_iron_w_s", "loss_windage_w_s3", "map_index",
     "capacity_as", "r0_ohm", "r1_ohm", "c1_f", "r2_ohm", "c2_f",
     "voltage_min_v", "voltage_max_v", "max_discharge_current_a", "max_charge_current_a",
-    "soc_min", "soc_max", "soc_initial",
+    "soc_min", "soc_max", "soc_initial", "regen_efficiency",
 )
 P = {name: i for i, name in enumerate(PARAMS)}
 (M_EFF, MASS, F0, F1, F2, CRR, WR, GR, ETA_G, P_PEAK, T_PEAK, P_REGEN, V_REGEN, AUX,
  LC0, LKC, LKI, LKW, MAP, Q_AS, R0, R1, C1, R2, C2, V_MIN, V_MAX, I_DIS, I_CH,
- SOC_MIN, SOC_MAX, SOC0) = range(len(PARAMS))
+ SOC_MIN, SOC_MAX, SOC0, REGEN_ETA) = range(len(PARAMS))
 
 #: Time-series variables recorded per step (index k holds the step that ends at t_k; index 0 = start).
 SERIES = (
@@ -107,6 +107,8 @@ def _loss(p: FloatArray, maps: FloatArray, steps: FloatArray, w: float, t: float
     """Motor + inverter loss [W] at speed w ≥ 0 [rad/s] and torque t (signed) [N·m]."""
     if t == 0.0:
         return 0.0
+    if t < 0.0 and p[REGEN_ETA] > 0.0:  # a constant regenerating efficiency overrides the map
+        return abs(w * t) * (1.0 - p[REGEN_ETA])
     mi = int(p[MAP])
     aw = abs(w)
     if mi < 0:
@@ -162,64 +164,76 @@ def _current(e: float, r: float, pw: float) -> float:
     return 2.0 * pw / (e + math.sqrt(disc))
 
 
+#: Per-design constants for one step length (see :func:`_constants`).
+N_CONST = 14
+
+
 @numba.njit(cache=True, error_model="numpy")
-def _step(p, ocv_tab, maps, steps, v, v_tgt, dt, sin_t, cos_t, e1, e2, soc, v1, v2, out):
+def _constants(p, dt, c):
+    """Fill ``c`` with the quantities of design ``p`` that depend only on the step length ``dt``."""
+    c[0] = dt
+    c[1] = 1.0 / dt
+    e1 = math.exp(-dt / (p[R1] * p[C1])) if p[R1] > 0.0 else 0.0
+    e2 = math.exp(-dt / (p[R2] * p[C2])) if p[R2] > 0.0 else 0.0
+    a1 = p[R1] * p[C1] / dt * (1.0 - e1) if p[R1] > 0.0 else 0.0
+    a2 = p[R2] * p[C2] / dt * (1.0 - e2) if p[R2] > 0.0 else 0.0
+    r_eff = p[R0] + p[R1] * (1.0 - a1) + p[R2] * (1.0 - a2)
+    c[2] = e1
+    c[3] = e2
+    c[4] = a1
+    c[5] = a2
+    c[6] = r_eff
+    c[7] = 1.0 / r_eff if r_eff > 0.0 else 0.0
+    c[8] = dt / p[Q_AS]
+    c[9] = p[GR] / p[WR]
+    c[10] = p[WR] / (p[GR] * p[ETA_G])
+    c[11] = 1.0 / p[ETA_G]
+    c[12] = p[T_PEAK] * p[GR] * p[ETA_G] / p[WR]
+    c[13] = p[M_EFF] / dt
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _step(p, c, ocv_tab, maps, steps, v, v_tgt, sin_t, cos_t, soc, v1, v2, out):
     """Advance one design by one step. Writes the step's quantities into ``out`` (length of SERIES)
-    and returns the new (speed, soc, v_rc1, v_rc2). ``e1``, ``e2`` are the RC decay factors over dt."""
+    and returns the new (speed, soc, v_rc1, v_rc2). ``c`` holds the step constants of :func:`_constants`."""
+    dt = c[0]
     f_grade = p[MASS] * GRAVITY * sin_t
-    r_w = p[WR]
-    g_r = p[GR]
     eta_g = p[ETA_G]
 
     # Battery circuit over the step: E_eff − R_eff·I is the step-mean terminal voltage.
     ocv = _ocv(ocv_tab, soc)
-    a1 = 0.0
-    b1 = 0.0
-    if p[R1] > 0.0:
-        a1 = p[R1] * p[C1] / dt * (1.0 - e1)
-        b1 = p[R1] * (1.0 - a1)
-    a2 = 0.0
-    b2 = 0.0
-    if p[R2] > 0.0:
-        a2 = p[R2] * p[C2] / dt * (1.0 - e2)
-        b2 = p[R2] * (1.0 - a2)
-    e_eff = ocv - a1 * v1 - a2 * v2
-    r_eff = p[R0] + b1 + b2
-    # discharge power limit
-    i_lim = p[I_DIS]
-    if r_eff > 0.0:
-        i_lim = min(i_lim, (e_eff - p[V_MIN]) / r_eff, e_eff / (2.0 * r_eff))
-    i_lim = max(i_lim, 0.0)
-    p_batt_max = (e_eff - r_eff * i_lim) * i_lim
-    # charge power limit (most negative terminal power)
-    i_lo = -p[I_CH]
-    if r_eff > 0.0:
-        i_lo = max(i_lo, (e_eff - p[V_MAX]) / r_eff)
-    i_lo = min(i_lo, 0.0)
-    p_batt_min = (e_eff - r_eff * i_lo) * i_lo
+    e_eff = ocv - c[4] * v1 - c[5] * v2
+    r_eff = c[6]
+    inv_r = c[7]
 
     aux = p[AUX]
     limited = 0.0
     u = 0.5 * (v + v_tgt)
     v_new = v_tgt
-    f_inert = p[M_EFF] * (v_new - v) / dt
+    f_inert = c[13] * (v_new - v)
     f_roll = _rolling(p, u, cos_t)
     f_aero = p[F2] * u * u
     f_w = f_inert + f_roll + f_aero + f_grade
     p_w = f_w * u
-    w_m = u / r_w * g_r
+    w_m = u * c[9]
     p_drive = 0.0   # power entering the drivetrain at the wheel (negative when regenerating)
     t_m = 0.0
     p_elec = 0.0
     friction = 0.0
     if p_w > 0.0:
-        t_m = f_w * r_w / (g_r * eta_g)
-        p_mech = p_w / eta_g
+        t_m = f_w * c[10]
+        p_mech = p_w * c[11]
         loss = _loss(p, maps, steps, w_m, t_m)
         p_term = p_mech + loss + aux
+        # discharge power limit of the pack over this step
+        i_lim = p[I_DIS]
+        if r_eff > 0.0:
+            i_lim = min(i_lim, (e_eff - p[V_MIN]) * inv_r, 0.5 * e_eff * inv_r)
+        i_lim = max(i_lim, 0.0)
+        p_batt_max = (e_eff - r_eff * i_lim) * i_lim
         if t_m > p[T_PEAK] or p_mech > p[P_PEAK] or p_term > p_batt_max:
             limited = 1.0
-            f_torque = p[T_PEAK] * g_r * eta_g / r_w
+            f_torque = c[12]
             loss_est = _loss(p, maps, steps, w_m, min(t_m, p[T_PEAK]))
             for _ in range(8):
                 p_mech_lim = min(p[P_PEAK], p_batt_max - aux - loss_est)
@@ -229,15 +243,15 @@ def _step(p, ocv_tab, maps, steps, v, v_tgt, dt, sin_t, cos_t, e1, e2, soc, v1, 
                 if v_new < 0.0:
                     v_new = 0.0
                     u = 0.5 * v
-                f_inert = p[M_EFF] * (v_new - v) / dt
+                f_inert = c[13] * (v_new - v)
                 f_roll = _rolling(p, u, cos_t)
                 f_aero = p[F2] * u * u
                 f_w = f_inert + f_roll + f_aero + f_grade
                 p_w = f_w * u
-                w_m = u / r_w * g_r
+                w_m = u * c[9]
                 if p_w > 0.0:
-                    t_m = f_w * r_w / (g_r * eta_g)
-                    p_mech = p_w / eta_g
+                    t_m = f_w * c[10]
+                    p_mech = p_w * c[11]
                     loss = _loss(p, maps, steps, w_m, t_m)
                 else:  # stopped short: the brakes hold the rest
                     t_m = 0.0
@@ -266,6 +280,12 @@ def _step(p, ocv_tab, maps, steps, v, v_tgt, dt, sin_t, cos_t, e1, e2, soc, v1, 
             cap = 0.0
         if p_mech > cap:
             p_mech = cap
+        # charge power limit of the pack (most negative terminal power)
+        i_lo = -p[I_CH]
+        if r_eff > 0.0:
+            i_lo = max(i_lo, (e_eff - p[V_MAX]) * inv_r)
+        i_lo = min(i_lo, 0.0)
+        p_batt_min = (e_eff - r_eff * i_lo) * i_lo
         for _ in range(6):
             if p_mech <= 0.0:
                 break
@@ -291,13 +311,13 @@ def _step(p, ocv_tab, maps, steps, v, v_tgt, dt, sin_t, cos_t, e1, e2, soc, v1, 
     cur = _current(e_eff, r_eff, p_term)
     exhausted = 0.0
     if math.isnan(cur):
-        cur = e_eff / (2.0 * r_eff)
+        cur = 0.5 * e_eff * inv_r
         exhausted = 1.0
     v_term = e_eff - r_eff * cur
     p_term_actual = v_term * cur
-    soc_new = soc - cur * dt / p[Q_AS]
-    v1_new = v1 * e1 + p[R1] * cur * (1.0 - e1) if p[R1] > 0.0 else 0.0
-    v2_new = v2 * e2 + p[R2] * cur * (1.0 - e2) if p[R2] > 0.0 else 0.0
+    soc_new = soc - cur * c[8]
+    v1_new = v1 * c[2] + p[R1] * cur * (1.0 - c[2])
+    v2_new = v2 * c[3] + p[R2] * cur * (1.0 - c[3])
 
     out[0] = v_new
     out[1] = f_inert
@@ -307,7 +327,7 @@ def _step(p, ocv_tab, maps, steps, v, v_tgt, dt, sin_t, cos_t, e1, e2, soc, v1, 
     out[5] = p_w
     out[6] = w_m
     out[7] = t_m
-    out[8] = p_drive / eta_g if p_drive > 0.0 else p_drive * eta_g
+    out[8] = p_drive * c[11] if p_drive > 0.0 else p_drive * eta_g
     out[9] = p_elec
     out[10] = p_elec - p_drive
     out[11] = friction
@@ -338,21 +358,19 @@ def _grade_trig(time_s, grade):
     return dts, sn, cs
 
 
-@numba.njit(cache=True, error_model="numpy", inline="always")
-def _decay(r, c, dt):
-    return math.exp(-dt / (r * c)) if r > 0.0 else 0.0
+def _run_py(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, record, series, range_mode, max_distance_m):
+    """The one compiled loop behind :func:`run_cycle` and :func:`run_range`.
 
-
-@numba.njit(cache=True, error_model="numpy", parallel=True)
-def run_cycle(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, record, series):
-    """Simulate every design over one cycle. ``series`` is (n_series, n_t, n_d) when ``record`` else unused.
-
-    Returns the summary matrix (n_d, len(SUMMARY)).
+    Cycle mode: the cycle once; range mode: the cycle back to back until SOC reaches ``soc_min``, a voltage
+    limit stops the vehicle following the trace, ``max_distance_m`` is reached, or the vehicle cannot move.
+    Returns (n_d, len(SUMMARY) + 4): the summary, then range_m, ended_by code, cycles started and the
+    terminal energy [J] up to the end point (range mode only).
     """
     n_d = params.shape[0]
     n_t = time_s.shape[0]
     ns = len(SERIES)
-    summary = np.zeros((n_d, len(SUMMARY)))
+    nsum = len(SUMMARY)
+    result = np.zeros((n_d, nsum + 4))
     dts, sn, cs = _grade_trig(time_s, grade)
     for d in numba.prange(n_d):
         p = params[d]
@@ -363,9 +381,8 @@ def run_cycle(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, record, s
         v1 = 0.0
         v2 = 0.0
         dt_last = -1.0
-        e1 = 0.0
-        e2 = 0.0
-        acc = np.zeros(len(SUMMARY))
+        cst = np.zeros(N_CONST)
+        acc = np.zeros(nsum)
         acc[18] = 1e300
         if record:
             for j in range(ns):
@@ -374,74 +391,6 @@ def run_cycle(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, record, s
             series[19, 0, d] = soc
             series[18, 0, d] = _ocv(tab, soc)
             series[17, 0, d] = _ocv(tab, soc)
-        for k in range(n_t - 1):
-            dt = dts[k]
-            if dt != dt_last:
-                e1 = _decay(p[R1], p[C1], dt)
-                e2 = _decay(p[R2], p[C2], dt)
-                dt_last = dt
-            v_old = v
-            v, soc, v1, v2 = _step(p, tab, maps, steps, v, speed_mps[k + 1], dt, sn[k], cs[k], e1, e2,
-                                   soc, v1, v2, out)
-            u = 0.5 * (v_old + v)
-            acc[0] += dt
-            acc[1] += u * dt
-            acc[2] += out[15] * dt
-            acc[3] += out[13] * dt
-            acc[4] += out[5] * dt
-            acc[5] += out[1] * u * dt
-            acc[6] += out[2] * u * dt
-            acc[7] += out[3] * u * dt
-            acc[8] += out[4] * u * dt
-            acc[9] += out[10] * dt
-            acc[10] += out[11] * dt
-            acc[11] += out[14] * dt
-            acc[12] += out[12] * dt
-            if out[9] < 0.0:
-                acc[13] -= out[9] * dt
-            if out[5] > 0.0:
-                acc[14] += out[5] * dt
-            if v < speed_mps[k + 1] - TRACE_MISS_MPS:
-                acc[15] += dt
-            lim = out[20]
-            if lim == 1.0 or lim == 3.0:
-                acc[16] += dt
-            if lim >= 2.0:
-                acc[21] += dt
-            acc[18] = min(acc[18], out[17])
-            acc[19] = max(acc[19], out[16])
-            acc[20] = max(acc[20], out[13])
-            if record:
-                for j in range(ns):
-                    series[j, k + 1, d] = out[j]
-        acc[17] = soc
-        for j in range(len(SUMMARY)):
-            summary[d, j] = acc[j]
-    return summary
-
-
-@numba.njit(cache=True, error_model="numpy", parallel=True)
-def run_range(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, max_distance_m):
-    """Repeat the cycle from each design's ``soc_initial`` until SOC reaches ``soc_min``, a voltage limit
-    stops the vehicle following the trace, or ``max_distance_m``.
-
-    Returns (n_d, 4): range_m, ended_by code (see ENDED_BY), cycles driven, terminal energy [J].
-    """
-    n_d = params.shape[0]
-    n_t = time_s.shape[0]
-    res = np.zeros((n_d, 4))
-    dts, sn, cs = _grade_trig(time_s, grade)
-    for d in numba.prange(n_d):
-        p = params[d]
-        tab = ocv_tabs[d]
-        out = np.zeros(len(SERIES))
-        v = speed_mps[0]
-        soc = p[SOC0]
-        v1 = 0.0
-        v2 = 0.0
-        dt_last = -1.0
-        e1 = 0.0
-        e2 = 0.0
         dist = 0.0
         e_term = 0.0
         ended = -1
@@ -451,34 +400,106 @@ def run_range(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, max_dista
             for k in range(n_t - 1):
                 dt = dts[k]
                 if dt != dt_last:
-                    e1 = _decay(p[R1], p[C1], dt)
-                    e2 = _decay(p[R2], p[C2], dt)
+                    _constants(p, dt, cst)
                     dt_last = dt
                 v_old = v
                 soc_old = soc
-                v, soc, v1, v2 = _step(p, tab, maps, steps, v, speed_mps[k + 1], dt, sn[k], cs[k], e1, e2,
+                v, soc, v1, v2 = _step(p, cst, tab, maps, steps, v, speed_mps[k + 1], sn[k], cs[k],
                                        soc, v1, v2, out)
-                ds = 0.5 * (v_old + v) * dt
-                if soc <= p[SOC_MIN]:
-                    f = (soc_old - p[SOC_MIN]) / (soc_old - soc) if soc_old > soc else 0.0
-                    dist += f * ds
-                    e_term += f * out[13] * dt
-                    ended = 0
-                    break
-                dist += ds
-                e_term += out[13] * dt
-                if out[20] >= 1.0 and out[16] > 0.0 and v < speed_mps[k + 1] - TRACE_MISS_MPS and (
-                        out[20] >= 2.0 or out[17] <= p[V_MIN] * (1.0 + 1e-9)):
-                    ended = 1
-                    break
-                if dist >= max_distance_m:
-                    ended = 2
-                    break
+                u = 0.5 * (v_old + v)
+                acc[0] += dt
+                acc[1] += u * dt
+                acc[2] += out[15] * dt
+                acc[3] += out[13] * dt
+                acc[4] += out[5] * dt
+                acc[5] += out[1] * u * dt
+                acc[6] += out[2] * u * dt
+                acc[7] += out[3] * u * dt
+                acc[8] += out[4] * u * dt
+                acc[9] += out[10] * dt
+                acc[10] += out[11] * dt
+                acc[11] += out[14] * dt
+                acc[12] += out[12] * dt
+                if out[9] < 0.0:
+                    acc[13] -= out[9] * dt
+                if out[5] > 0.0:
+                    acc[14] += out[5] * dt
+                if v < speed_mps[k + 1] - TRACE_MISS_MPS:
+                    acc[15] += dt
+                lim = out[20]
+                if lim == 1.0 or lim == 3.0:
+                    acc[16] += dt
+                if lim >= 2.0:
+                    acc[21] += dt
+                acc[18] = min(acc[18], out[17])
+                acc[19] = max(acc[19], out[16])
+                acc[20] = max(acc[20], out[13])
+                if record:
+                    for j in range(ns):
+                        series[j, k + 1, d] = out[j]
+                if range_mode:
+                    ds = u * dt
+                    if soc <= p[SOC_MIN]:
+                        f = (soc_old - p[SOC_MIN]) / (soc_old - soc) if soc_old > soc else 0.0
+                        dist += f * ds
+                        e_term += f * out[13] * dt
+                        ended = 0
+                        break
+                    dist += ds
+                    e_term += out[13] * dt
+                    if out[20] >= 1.0 and out[16] > 0.0 and v < speed_mps[k + 1] - TRACE_MISS_MPS and (
+                            out[20] >= 2.0 or out[17] <= p[V_MIN] * (1.0 + 1e-9)):
+                        ended = 1
+                        break
+                    if dist >= max_distance_m:
+                        ended = 2
+                        break
             reps += 1
-            if ended < 0 and dist - dist_start <= 0.0:
+            if not range_mode:
+                ended = 0
+            elif ended < 0 and dist - dist_start <= 0.0:
                 ended = 3
-        res[d, 0] = dist
-        res[d, 1] = ended
-        res[d, 2] = reps
-        res[d, 3] = e_term
-    return res
+        acc[17] = soc
+        for j in range(nsum):
+            result[d, j] = acc[j]
+        result[d, nsum] = dist
+        result[d, nsum + 1] = ended
+        result[d, nsum + 2] = reps
+        result[d, nsum + 3] = e_term
+    return result
+
+
+#: The loop compiled twice: serial (small batches, quick to compile) and multi-threaded over designs.
+_run_serial = numba.njit(cache=True, error_model="numpy")(_run_py)
+_run_parallel = numba.njit(cache=True, error_model="numpy", parallel=True)(_run_py)
+
+#: Batches at least this large use the multi-threaded loop.
+PARALLEL_MIN_DESIGNS = 64
+
+
+def _run(params: FloatArray, *args: object) -> FloatArray:
+    if params.shape[0] >= PARALLEL_MIN_DESIGNS and numba.config.NUMBA_NUM_THREADS > 1:
+        return _run_parallel(params, *args)
+    return _run_serial(params, *args)
+
+
+def run_cycle(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, steps: FloatArray, time_s: FloatArray,
+              speed_mps: FloatArray, grade: FloatArray, record: bool, series: FloatArray) -> FloatArray:
+    """Simulate every design over one cycle. ``series`` is (n_series, n_t, n_d) when ``record`` else unused.
+
+    Returns the summary matrix (n_d, len(SUMMARY)).
+    """
+    res = _run(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, record, series, False, 0.0)
+    return res[:, : len(SUMMARY)]
+
+
+def run_range(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, steps: FloatArray, time_s: FloatArray,
+              speed_mps: FloatArray, grade: FloatArray, max_distance_m: float) -> FloatArray:
+    """Repeat the cycle from each design's ``soc_initial`` until SOC reaches ``soc_min``, a voltage limit
+    stops the vehicle following the trace, or ``max_distance_m``.
+
+    Returns (n_d, 4): range_m, ended_by code (see ENDED_BY), cycles started, terminal energy [J].
+    """
+    dummy = np.zeros((1, 1, 1))
+    res = _run(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, False, dummy, True, float(max_distance_m))
+    return res[:, len(SUMMARY):]

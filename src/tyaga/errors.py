@@ -44,7 +44,7 @@ class InputError(ValueError):
 
     def _message(self) -> str:
         where = f"{self.source}: " if self.source else ""
-        text = f"{where}{self.field} = {self.value!r} is not allowed; allowed: {self.allowed}"
+        text = f"{where}{self.field} = {_show(self.value)} is not allowed; allowed: {self.allowed}"
         if self.hint:
             text += f". {self.hint}"
         return text
@@ -65,6 +65,13 @@ class UnknownNameError(InputError, KeyError):
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
         return self._message()
+
+
+def _show(value: object) -> str:
+    """``repr`` of a value, NumPy scalars shown as plain numbers (``2.0``, not ``np.float64(2.0)``)."""
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        value = value.item()  # type: ignore[attr-defined]
+    return repr(value)
 
 
 def suggest(name: str, known: Iterable[str]) -> str | None:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tyaga.errors import InputError
 from tyaga.units import STANDARD_GRAVITY_MPS2
@@ -84,7 +84,15 @@ SHORTCUT_C_RATES: dict[str, tuple[float, float]] = {
 
 
 class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans(cls, value: Any) -> Any:
+        # pydantic would read true/false as 1/0 for a number; no key of a vehicle table is a boolean
+        if isinstance(value, bool):
+            raise ValueError("a number, not true or false")
+        return value
 
 
 class Body(_Table):
@@ -135,6 +143,9 @@ class Powertrain(_Table):
     aux_power_w: float = Field(ge=0, le=100000)
     gear_efficiency: float = Field(gt=0.5, le=1.0)
     efficiency_map: str | None = Field(None, description="CSV with speed_rpm, torque_nm, efficiency")
+    regen_efficiency: float | None = Field(
+        None, gt=0.5, le=1.0, description="Constant motor+inverter efficiency when regenerating (overrides the map)"
+    )
 
 
 class Battery(_Table):
@@ -219,9 +230,37 @@ def parse_vehicle(data: dict[str, Any], source: str | None = None, base_dir: str
         filled = with_class_defaults(data)
         if base_dir is not None:
             filled["base_dir"] = base_dir
-        return VehicleSpec.model_validate(filled)
+        spec = VehicleSpec.model_validate(filled)
     except ValidationError as exc:
-        raise validation_error_to_input_error(exc, source, data) from None
+        raise validation_error_to_input_error(exc, source, data, VehicleSpec) from None
+    _check_references(spec, source)
+    return spec
+
+
+def _check_references(spec: VehicleSpec, source: str | None) -> None:
+    """The cell and the efficiency map a vehicle names must exist (checked here so the error names the file).
+
+    Paths follow the rules of :func:`tyaga.battery.pack_for_vehicle` and :func:`tyaga.chain.build_batch`.
+    """
+    from tyaga.catalog import resolve
+
+    cell = spec.battery.cell
+    if cell is not None:
+        ref = cell
+        if spec.base_dir is not None and ("/" in ref or ref.endswith(".toml")):
+            ref = str(Path(spec.base_dir) / ref)
+        try:
+            resolve("cells", ref)
+        except InputError as exc:
+            raise InputError("battery.cell", cell, exc.allowed, source=source, hint=exc.hint) from None
+    emap = spec.powertrain.efficiency_map
+    if emap:
+        path = Path(emap)
+        if not path.is_absolute() and spec.base_dir:
+            path = Path(spec.base_dir) / path
+        if not path.is_file():
+            raise InputError("powertrain.efficiency_map", emap, f"an existing CSV file (looked for {path})",
+                             source=source)
 
 
 # ----------------------------------------------------------------------------------------------------

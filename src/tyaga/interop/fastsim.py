@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -113,7 +113,6 @@ class FastsimBEV:
     battery_efficiency_at_1c: float
     battery_loss_slope_h: float
     hvac: str = "None"
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rotating_mass_factor(self) -> float:
