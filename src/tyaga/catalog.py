@@ -7,6 +7,7 @@ is read as a user file.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 import typing
@@ -17,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from tyaga.errors import InputError, UnknownNameError, suggest
+from tyaga.errors import InputError, UnknownNameError
 
 KINDS = {"cells": (".toml",), "vehicles": (".toml",), "cycles": (".csv", ".toml")}
 
@@ -188,8 +189,8 @@ def validation_error_to_input_error(
         allowed = "no such field (unknown key)"
         if holder is not None:
             known = [f.alias or n for n, f in holder.model_fields.items() if not f.exclude]
-            close = suggest(str(loc_parts[-1]), known)
-            hint = f"did you mean {close!r}?" if close else None
+            close = difflib.get_close_matches(str(loc_parts[-1]), known, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else None
     elif kind == "literal_error":
         allowed = str(ctx.get("expected", err["msg"]))
     elif info is not None and (kind in _RANGE_OR_TYPE_ERRORS or isinstance(value, bool)):

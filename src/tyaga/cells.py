@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -21,8 +22,14 @@ def names() -> list[str]:
 
 
 def load(name_or_path: str | Path) -> CellSpec:
-    """Load a bundled cell by name or a cell TOML file by path."""
+    """Load a bundled cell by name or a cell TOML file by path (parsed once per file version)."""
     path = resolve("cells", name_or_path)
+    return _load(str(path.resolve()), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _load(path_str: str, mtime_ns: int) -> CellSpec:
+    path = Path(path_str)
     data = read_toml(path)
     try:
         return CellSpec.model_validate(data)

@@ -198,21 +198,33 @@ class SimulationResult:
 
     Attributes
     ----------
-    summary: one row per design (see :data:`SUMMARY_COLUMNS` for units).
+    columns: the per-design summary as plain arrays, one entry per column (see :data:`SUMMARY_COLUMNS`).
     timeseries: xarray Dataset with dimensions ``(design, time)`` (``None`` in summary-only mode).
     cycle: the cycle driven.
     """
 
-    summary: pd.DataFrame
+    columns: dict[str, Any]
     timeseries: xr.Dataset | None
     cycle: DriveCycle
     specs: list[VehicleSpec] = field(repr=False)
 
+    @functools.cached_property
+    def summary(self) -> pd.DataFrame:
+        """One row per design, indexed by ``design`` (built on first access)."""
+        return pd.DataFrame(self.columns).set_index("design")
+
     def to_dicts(self) -> list[dict[str, Any]]:
         """Summary rows as plain dicts (JSON-ready: NaN/inf become None)."""
+        n = len(self.columns["design"])
         rows = []
-        for rec in self.summary.reset_index().to_dict(orient="records"):
-            rows.append({k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in rec.items()})
+        for i in range(n):
+            row: dict[str, Any] = {}
+            for k, col in self.columns.items():
+                v = col[i] if not isinstance(col, str) else col
+                if isinstance(v, np.generic):
+                    v = v.item()
+                row[k] = None if isinstance(v, float) and not np.isfinite(v) else v
+            rows.append(row)
         return rows
 
 
@@ -238,8 +250,8 @@ ENERGY_COLUMNS = {
 }
 
 
-def _summary_frame(batch: DesignBatch, cycle: DriveCycle, summ: FloatArray, rng: FloatArray | None,
-                   accel: FloatArray | None) -> pd.DataFrame:
+def _summary_columns(batch: DesignBatch, cycle: DriveCycle, summ: FloatArray, rng: FloatArray | None,
+                     accel: FloatArray | None) -> dict[str, Any]:
     col = {name: summ[:, i] for i, name in enumerate(engine.SUMMARY)}
     dist_km = col["distance_m"] / 1000.0
     wh = 1.0 / 3600.0
@@ -249,7 +261,7 @@ def _summary_frame(batch: DesignBatch, cycle: DriveCycle, summ: FloatArray, rng:
     data: dict[str, Any] = {
         "design": np.arange(len(batch)),
         "name": batch.names,
-        "cycle": cycle.name,
+        "cycle": [cycle.name] * len(batch),
         "distance_km": dist_km,
         "time_s": col["time_s"],
         "energy_dc_wh_per_km": dc,
@@ -263,14 +275,14 @@ def _summary_frame(batch: DesignBatch, cycle: DriveCycle, summ: FloatArray, rng:
         data["accel_0_100_s"] = accel
     for key, label in ENERGY_COLUMNS.items():
         data[label] = col[key] * wh
-    data["usable_energy_wh"] = [pk.usable_energy_wh for pk in batch.packs]
+    data["usable_energy_wh"] = np.array([pk.usable_energy_wh for pk in batch.packs])
     data["soc_end"] = col["soc_end"]
     data["voltage_min_v"] = col["voltage_min_v"]
     data["current_max_a"] = col["current_max_a"]
     data["battery_power_max_w"] = col["battery_power_max_w"]
     data["limited_s"] = col["limited_s"]
     data["exhausted_s"] = col["exhausted_s"]
-    return pd.DataFrame(data).set_index("design")
+    return data
 
 
 def _timeseries(batch: DesignBatch, cycle: DriveCycle, series: FloatArray) -> xr.Dataset:
@@ -354,6 +366,6 @@ def simulate(
         summ = run_summary(batch, cyc)
     rng = run_range(batch, cyc) if with_range else None
     accel = acceleration_time(batch) if with_acceleration else None
-    frame = _summary_frame(batch, cyc, summ, rng, accel)
+    columns = _summary_columns(batch, cyc, summ, rng, accel)
     ds = _timeseries(batch, cyc, series) if series is not None else None
-    return SimulationResult(frame, ds, cyc, specs)
+    return SimulationResult(columns, ds, cyc, specs)

@@ -41,8 +41,12 @@ class Procedure(str, Enum):
     epa = "epa"
 
 
+def _print_error(text: str) -> None:
+    err_console.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
+
+
 def _fail(exc: InputError) -> None:
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    _print_error(str(exc))
     raise typer.Exit(code=2)
 
 
@@ -50,6 +54,14 @@ def _check_ambient(ambient_c: float) -> None:
     lo, hi = AMBIENT_RANGE_C
     if not lo <= ambient_c <= hi:
         raise InputError("--ambient-c", ambient_c, f"{lo:g} … {hi:g} °C")
+
+
+def _load_inputs(vehicle: list[str] | None, cycle: str | None) -> tuple[list[Any], Any]:
+    """Read and check the vehicle and cycle files before the engine is imported: bad input fails fast."""
+    from tyaga import cycles, vehicles
+
+    specs = [vehicles.load(v) for v in (vehicle or [vehicles.DEFAULT_VEHICLE])]
+    return specs, (cycles.load(cycle) if cycle is not None else None)
 
 
 def _emit_json(rows: list[dict[str, Any]]) -> None:
@@ -100,13 +112,13 @@ def simulate(
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
 ) -> None:
     """Drive vehicles over a cycle: summary table, plot PNG and time series in --out."""
-    from tyaga import results
-    from tyaga.chain import simulate as run
-    from tyaga.vehicles import DEFAULT_VEHICLE
-
     try:
         _check_ambient(ambient_c)
-        res = run(vehicle or [DEFAULT_VEHICLE], cycle, payload_kg=payload_kg)
+        specs, cyc = _load_inputs(vehicle, cycle)
+        from tyaga import results
+        from tyaga.chain import simulate as run
+
+        res = run(specs, cyc, payload_kg=payload_kg)
         rows = res.to_dicts()
         assert res.timeseries is not None
         ts = results.timeseries_table(res.timeseries)
@@ -138,18 +150,17 @@ def range_(
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
 ) -> None:
     """Range and consumption by a test procedure."""
-    from tyaga import procedures
-    from tyaga.vehicles import DEFAULT_VEHICLE
-
     try:
         _check_ambient(ambient_c)
-        vehicles = vehicle or [DEFAULT_VEHICLE]
+        if procedure is Procedure.epa and cycle is not None:
+            raise InputError("--cycle", cycle, "no --cycle with --procedure epa (it drives UDDS and HWFET)")
+        specs, cyc = _load_inputs(vehicle, cycle)
+        from tyaga import procedures
+
         if procedure is Procedure.epa:
-            if cycle is not None:
-                raise InputError("--cycle", cycle, "no --cycle with --procedure epa (it drives UDDS and HWFET)")
-            df = procedures.epa_label(vehicles)
+            df = procedures.epa_label(specs)
         else:
-            df = procedures.wltp(vehicles, cycle or procedures.WLTP_CYCLE)
+            df = procedures.wltp(specs, cyc or procedures.WLTP_CYCLE)
     except InputError as exc:
         _fail(exc)
         return
@@ -231,7 +242,11 @@ def main() -> None:
     try:
         app()
     except InputError as exc:  # errors raised outside a command (should not happen, but never a traceback)
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        _print_error(str(exc))
+        sys.exit(2)
+    except OSError as exc:  # a file that cannot be read or written (permissions, full disk, …)
+        where = f"{exc.filename}: " if exc.filename else ""
+        _print_error(f"{where}{exc.strerror or exc}")
         sys.exit(2)
 
 

@@ -259,8 +259,8 @@ def _check_references(spec: VehicleSpec, source: str | None) -> None:
         if not path.is_absolute() and spec.base_dir:
             path = Path(spec.base_dir) / path
         if not path.is_file():
-            raise InputError("powertrain.efficiency_map", emap, f"an existing CSV file (looked for {path})",
-                             source=source)
+            where = "" if str(path) == emap else f" (looked for {path})"
+            raise InputError("powertrain.efficiency_map", emap, f"an existing CSV file{where}", source=source)
 
 
 # ----------------------------------------------------------------------------------------------------

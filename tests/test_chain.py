@@ -1,0 +1,118 @@
+"""The high-level chain: user efficiency maps, regen efficiency, cell-built packs, results."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.conftest import car_dict, ramp_cycle
+from tyaga import engine, vehicles
+from tyaga.battery import pack_from_cell
+from tyaga.cells import load as load_cell
+from tyaga.chain import build_batch, simulate
+from tyaga.vehicle import loss_model_coefficients, motor_efficiency
+
+
+def write_map(path, eta: float) -> None:  # type: ignore[no-untyped-def]
+    rows = ["speed_rpm,torque_nm,efficiency"]
+    for s in np.linspace(0, 16000, 9):
+        for t in np.linspace(0, 400, 9):
+            rows.append(f"{s},{t},{eta}")
+    path.write_text("\n".join(rows) + "\n")
+
+
+def test_constant_user_map_gives_that_efficiency(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    write_map(tmp_path / "map.csv", 0.9)
+    data = car_dict(**{"powertrain.efficiency_map": str(tmp_path / "map.csv"), "powertrain.gear_efficiency": 1.0})
+    ds = simulate(vehicles.from_dict(data), ramp_cycle(100.0), with_range=False, with_acceleration=False).timeseries
+    mech = ds["motor_power_w"].values[0]
+    elec = ds["motor_electrical_power_w"].values[0]
+    drive = mech > 0
+    np.testing.assert_allclose(elec[drive], mech[drive] / 0.9, rtol=1e-9)
+    regen = mech < 0
+    assert regen.any()
+    np.testing.assert_allclose(elec[regen], mech[regen] * 0.9, rtol=1e-9)
+
+
+def test_regen_efficiency_overrides_the_map() -> None:
+    data = car_dict(**{"powertrain.regen_efficiency": 0.8})
+    ds = simulate(vehicles.from_dict(data), ramp_cycle(100.0), with_range=False, with_acceleration=False).timeseries
+    mech = ds["motor_power_w"].values[0]
+    elec = ds["motor_electrical_power_w"].values[0]
+    regen = mech < 0
+    np.testing.assert_allclose(elec[regen], mech[regen] * 0.8, rtol=1e-9)
+
+
+def test_default_loss_model_shape() -> None:
+    coeffs = loss_model_coefficients(150_000.0, 300.0)
+    w_b = 150_000.0 / 300.0
+    peak = motor_efficiency(w_b, 300.0, coeffs)
+    light = motor_efficiency(w_b, 15.0, coeffs)
+    assert 0.95 < peak < 0.98
+    assert light < peak
+
+
+def test_cell_built_pack_scales_the_cell() -> None:
+    cell = load_cell("nmc-calb-l148n50b")
+    pack = pack_from_cell(cell, 96, 3, 0.05, 0.95)
+    assert pack.capacity_ah == pytest.approx(150.0)
+    assert pack.energy_wh == pytest.approx(cell.energy_wh * 288, rel=1e-3)
+    assert pack.r0_ohm == pytest.approx(cell.r0_ohm * 32)
+    assert pack.r1_ohm * pack.c1_f == pytest.approx(cell.r1_ohm * cell.c1_f)
+    assert pack.voltage_max_v == pytest.approx(cell.voltage_max_v * 96)
+
+
+def test_cell_built_vehicle_runs_and_closes_the_balance() -> None:
+    res = simulate("city-bus-12m-285kwh", "udds")
+    row = res.summary.iloc[0]
+    parts = sum(row[k] for k in ["energy_wheel_wh", "energy_drivetrain_loss_wh", "energy_friction_brake_wh",
+                                 "energy_aux_wh", "energy_battery_loss_wh"])
+    assert row["energy_chemical_wh"] == pytest.approx(parts, rel=1e-9)
+    assert row["range_ended_by"] == "soc_min"
+    # the usable window holds what the pack says, and range × consumption is of that order
+    usable_kwh = row["usable_energy_wh"] / 1000
+    assert 0.8 < row["range_km"] * row["energy_dc_wh_per_km"] / 1000 / usable_kwh < 1.05
+
+
+def test_range_ends_at_soc_min_with_interpolated_distance() -> None:
+    spec = vehicles.from_dict(car_dict(**{"battery.usable_energy_kwh": 2.0}))
+    res = simulate(spec, "udds")
+    row = res.summary.iloc[0]
+    # 2 kWh at ≈ 100 Wh/km: about 20 km, i.e. not a whole number of UDDS cycles (11.99 km)
+    assert row["range_ended_by"] == "soc_min"
+    assert 12.0 < row["range_km"] < 30.0
+    assert row["range_km"] % 11.99 > 0.01
+
+
+def test_summary_columns_and_units_exist() -> None:
+    res = simulate(["compact-ev-150kw", "compact-crossover-66kwh"], "hwfet")
+    cols = res.summary.columns
+    for c in ["distance_km", "energy_dc_wh_per_km", "energy_ac_wh_per_km", "range_km", "trace_miss_s",
+              "accel_0_100_s"]:
+        assert c in cols
+    assert res.timeseries is not None
+    assert res.timeseries["speed_mps"].dims == ("design", "time")
+    assert res.timeseries["speed_mps"].attrs["units"] == "m/s"
+    ac = res.summary["energy_ac_wh_per_km"]
+    dc = res.summary["energy_dc_wh_per_km"]
+    np.testing.assert_allclose(ac * 0.90, dc, rtol=1e-12)
+
+
+def test_payload_changes_mass_and_energy() -> None:
+    light = simulate("van-utility-90kwh-lfp", "udds", payload_kg=0.0, with_range=False).summary.iloc[0]
+    heavy = simulate("van-utility-90kwh-lfp", "udds", payload_kg=1000.0, with_range=False).summary.iloc[0]
+    assert heavy["energy_dc_wh_per_km"] > light["energy_dc_wh_per_km"] * 1.05
+    assert heavy["accel_0_100_s"] > light["accel_0_100_s"]
+
+
+def test_parallel_and_serial_kernels_agree() -> None:
+    specs = [vehicles.from_dict(car_dict(**{"body.mass_kg": 1000.0 + 20.0 * i})) for i in range(engine.PARALLEL_MIN_DESIGNS)]
+    batch = build_batch(specs)
+    cyc = ramp_cycle(90.0)
+    t, v, g = (np.ascontiguousarray(a, dtype=float) for a in (cyc.time_s, cyc.speed_mps, cyc.grade))
+    dummy = np.zeros((1, 1, 1))
+    par = engine._run_parallel(batch.params, batch.ocv_tables, batch.maps, batch.map_steps, t, v, g, False, dummy,
+                               True, 1e7)
+    ser = engine._run_serial(batch.params, batch.ocv_tables, batch.maps, batch.map_steps, t, v, g, False, dummy,
+                             True, 1e7)
+    np.testing.assert_array_equal(par, ser)
