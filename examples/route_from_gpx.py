@@ -13,7 +13,8 @@ import tyaga
 from tyaga.cycle import statistics
 
 here = Path(__file__).resolve().parent
-track = Path(sys.argv[1]) if len(sys.argv) > 1 else here.parent / "tests" / "data" / "gpx" / "around-visnjan-with-car.gpx"
+default_track = here.parent / "tests" / "data" / "gpx" / "around-visnjan-with-car.gpx"
+track = Path(sys.argv[1]) if len(sys.argv) > 1 else default_track
 route = tyaga.cycles.load(track)
 stats = statistics(route)
 print(f"{track.name}: {stats['distance_km']:.2f} km in {stats['duration_s']:.0f} s, "

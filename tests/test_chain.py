@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from tests.conftest import car_dict, ramp_cycle
+
 from tyaga import engine, vehicles
 from tyaga.battery import pack_from_cell
 from tyaga.cells import load as load_cell
@@ -105,14 +105,14 @@ def test_payload_changes_mass_and_energy() -> None:
     assert heavy["accel_0_100_s"] > light["accel_0_100_s"]
 
 
-def test_parallel_and_serial_kernels_agree() -> None:
-    specs = [vehicles.from_dict(car_dict(**{"body.mass_kg": 1000.0 + 20.0 * i})) for i in range(engine.PARALLEL_MIN_DESIGNS)]
+def test_threaded_batch_equals_serial(monkeypatch: pytest.MonkeyPatch) -> None:
+    n = 3 * engine.PARALLEL_MIN_DESIGNS + 5
+    specs = [vehicles.from_dict(car_dict(**{"body.mass_kg": 1000.0 + 20.0 * i})) for i in range(n)]
     batch = build_batch(specs)
     cyc = ramp_cycle(90.0)
     t, v, g = (np.ascontiguousarray(a, dtype=float) for a in (cyc.time_s, cyc.speed_mps, cyc.grade))
-    dummy = np.zeros((1, 1, 1))
-    par = engine._run_parallel(batch.params, batch.ocv_tables, batch.maps, batch.map_steps, t, v, g, False, dummy,
-                               True, 1e7)
-    ser = engine._run_serial(batch.params, batch.ocv_tables, batch.maps, batch.map_steps, t, v, g, False, dummy,
-                             True, 1e7)
-    np.testing.assert_array_equal(par, ser)
+    monkeypatch.setenv("TYAGA_NUM_THREADS", "3")
+    threaded = engine.run_range(batch.params, batch.ocv_tables, batch.maps, batch.map_steps, t, v, g, 1e7)
+    monkeypatch.setenv("TYAGA_NUM_THREADS", "1")
+    serial = engine.run_range(batch.params, batch.ocv_tables, batch.maps, batch.map_steps, t, v, g, 1e7)
+    np.testing.assert_array_equal(threaded, serial)

@@ -27,6 +27,8 @@ holds to rounding error.
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
@@ -372,7 +374,7 @@ def _run_py(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, record, ser
     nsum = len(SUMMARY)
     result = np.zeros((n_d, nsum + 4))
     dts, sn, cs = _grade_trig(time_s, grade)
-    for d in numba.prange(n_d):
+    for d in range(n_d):
         p = params[d]
         tab = ocv_tabs[d]
         out = np.zeros(ns)
@@ -469,18 +471,47 @@ def _run_py(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, record, ser
     return result
 
 
-#: The loop compiled twice: serial (small batches, quick to compile) and multi-threaded over designs.
-_run_serial = numba.njit(cache=True, error_model="numpy")(_run_py)
-_run_parallel = numba.njit(cache=True, error_model="numpy", parallel=True)(_run_py)
+#: The loop, compiled once; it releases the GIL so that threads can run it on slices of a batch.
+_run_serial = numba.njit(cache=True, nogil=True, error_model="numpy")(_run_py)
 
-#: Batches at least this large use the multi-threaded loop.
+#: Batches at least this large are split over threads (one slice of designs per thread).
 PARALLEL_MIN_DESIGNS = 64
 
 
-def _run(params: FloatArray, *args: object) -> FloatArray:
-    if params.shape[0] >= PARALLEL_MIN_DESIGNS and numba.config.NUMBA_NUM_THREADS > 1:
-        return _run_parallel(params, *args)
-    return _run_serial(params, *args)
+def worker_count() -> int:
+    """Threads a large batch is split over: ``TYAGA_NUM_THREADS`` if set, else the CPUs this process may use."""
+    env = os.environ.get("TYAGA_NUM_THREADS")
+    if env:
+        return max(1, int(env))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _run(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, steps: FloatArray, time_s: FloatArray,
+         speed_mps: FloatArray, grade: FloatArray, record: bool, series: FloatArray, range_mode: bool,
+         max_distance_m: float) -> FloatArray:
+    """Run the compiled loop; large summary-only batches go over several threads, one slice each.
+
+    Every design is independent of the others, so the result does not depend on how the batch is split.
+    """
+    n_d = params.shape[0]
+    workers = min(worker_count(), max(1, n_d // (PARALLEL_MIN_DESIGNS // 2)))
+    if record or workers == 1 or n_d < PARALLEL_MIN_DESIGNS:
+        return _run_serial(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, record, series, range_mode,
+                           max_distance_m)
+    bounds = np.linspace(0, n_d, workers + 1).astype(int)
+    parts: list[FloatArray] = [np.empty(0)] * workers
+
+    def work(i: int) -> None:
+        lo, hi = bounds[i], bounds[i + 1]
+        parts[i] = _run_serial(np.ascontiguousarray(params[lo:hi]), np.ascontiguousarray(ocv_tabs[lo:hi]), maps,
+                               steps, time_s, speed_mps, grade, False, series, range_mode, max_distance_m)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(work, range(workers)))
+    return np.concatenate(parts, axis=0)
 
 
 def run_cycle(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, steps: FloatArray, time_s: FloatArray,
