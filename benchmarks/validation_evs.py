@@ -1,4 +1,4 @@
-"""Validation against real battery-electric vehicles: tyaga's EPA label and WLTP procedures vs. official values.
+"""Validation on real battery-electric vehicles: tyaga's EPA label and WLTP procedures vs. official values.
 
 Reads ``validation_evs.csv`` (see ``shared/docs/validation-evs.md`` for its sources and conventions), builds
 a tyaga vehicle for every row that has a mass (``curb_mass_kg`` or ``test_mass_kg``), ``cd``,
@@ -8,8 +8,8 @@ official AC consumption [Wh/km] and range [km] with the % error, and the median 
 % errors. ``--markdown FILE`` writes the same tables as Markdown (atomically). Method and discussion:
 ``docs/validation.md``.
 
-Inputs the CSV does not give are filled by the global rules of :data:`RULES` — the same for every row,
-never tuned per vehicle:
+Inputs the CSV does not give are filled by global rules — the same for every row, never tuned per
+vehicle (:class:`Assumptions`):
 
 * mass: ``curb_mass_kg`` is read as a US curb mass; an EU "mass in running order" (flagged in the row's
   notes, :data:`RUNNING_ORDER_PATTERN`) includes a 75 kg driver, which is taken off
@@ -246,7 +246,7 @@ def medians(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(recs)
 
 
-def breakdown(rows: Sequence[Row], a: Assumptions = Assumptions()) -> pd.DataFrame:
+def breakdown(rows: Sequence[Row], a: Assumptions = Assumptions()) -> Table:
     """Energy at the battery terminals per km by term, unadjusted DC, on UDDS and HWFET [Wh/km]."""
     specs = [vehicles.from_dict(vehicle_dict(r, a)) for r in rows]
     parts = {"aero": "energy_aero_wh", "rolling": "energy_rolling_wh",
@@ -261,7 +261,11 @@ def breakdown(rows: Sequence[Row], a: Assumptions = Assumptions()) -> pd.DataFra
             for k, col in parts.items():
                 rec[k] = float(s[col].iloc[i] / s["distance_km"].iloc[i])
             recs.append(rec)
-    return pd.DataFrame(recs)
+    header = ["vehicle", "cycle", *parts]
+    out = [[r["name"], r["cycle"], *(f"{r[k]:.1f}" for k in parts)] for r in recs]
+    note = ("terminal = aero + rolling + drivetrain + friction_brake + aux (battery_loss is inside the pack, "
+            "not in terminal); unadjusted DC, before ÷ 0.7 and ÷ charger efficiency")
+    return header, out, [note]
 
 
 def _f(x: Any, fmt: str = ".0f", signed: bool = False) -> str:
@@ -270,7 +274,11 @@ def _f(x: Any, fmt: str = ".0f", signed: bool = False) -> str:
     return format(x, ("+" if signed else "") + fmt)
 
 
-def tables(df: pd.DataFrame) -> dict[str, tuple[list[str], list[list[str]]]]:
+#: A printable table: header, rows of cells, notes below it.
+Table = tuple[list[str], list[list[str]], list[str]]
+
+
+def tables(df: pd.DataFrame) -> dict[str, Table]:
     """The EPA and WLTP tables and the medians, as headers + rows of strings."""
     epa_h = ["#", "vehicle", "test mass kg", "label Wh/km", "tyaga Wh/km", "err %",
              "label range km", "tyaga range km", "err %", "label η implied"]
@@ -279,41 +287,54 @@ def tables(df: pd.DataFrame) -> dict[str, tuple[list[str], list[list[str]]]]:
               _f(r.err_epa_range_km, ".1f", True), _f(r.label_implied_efficiency, ".3f")]
              for r in df.itertuples()]
     w = df[df["pred_wltp_range_km"].notna()]
-    wltp_h = ["#", "vehicle", "WLTP Wh/km", "tyaga Wh/km", "err %", "WLTP range km", "tyaga range km", "err %"]
+    wltp_h = ["#", "vehicle", "WLTP Wh/km", "tyaga Wh/km", "err %", "WLTP range km", "tyaga range km",
+              "err %"]
     wltp_r = [[str(r.row), r.name, _f(r.wltp_wh_per_km), _f(r.pred_wltp_wh_per_km),
                _f(r.err_wltp_wh_per_km, ".1f", True), _f(r.wltp_range_km), _f(r.pred_wltp_range_km),
                _f(r.err_wltp_range_km, ".1f", True)] for r in w.itertuples()]
     m = medians(df)
-    med_h = ["metric", "rows", "median |error| %", "median signed error %"]
+    med_h = ["metric", "rows", "median abs. error %", "median signed error %"]
     med_r = [[r.metric, str(r.n), _f(r.median_abs_pct, ".1f"), _f(r.median_signed_pct, ".1f", True)]
              for r in m.itertuples()]
-    return {"EPA label (combined, AC, 0.7-adjusted)": (epa_h, epa_r),
-            "WLTP (WLTC class 3b, AC)": (wltp_h, wltp_r), "Medians": (med_h, med_r)}
+    return {"EPA label (combined, AC, 0.7-adjusted)": (epa_h, epa_r, []),
+            "WLTP (WLTC class 3b, AC)": (wltp_h, wltp_r, []), "Medians": (med_h, med_r, [])}
+
+
+#: Columns aligned left in the tables (text); the others are numbers, aligned right.
+TEXT_COLUMNS = ("vehicle", "metric", "change", "battery figure", "simulated", "cycle")
 
 
 def _text_table(header: list[str], rows: list[list[str]]) -> str:
     cols = list(zip(header, *rows, strict=True)) if rows else [(h,) for h in header]
     width = [max(len(c) for c in col) for col in cols]
+    left = [h in TEXT_COLUMNS for h in header]
+
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) if j == 1 or not rows else c.rjust(w)
-                         for j, (c, w) in enumerate(zip(cells, width, strict=True)))
+        cols = zip(cells, width, left, strict=True)
+        return "  ".join(c.ljust(w) if lf else c.rjust(w) for c, w, lf in cols)
+
     return "\n".join([line(header), "  ".join("-" * w for w in width), *(line(r) for r in rows)])
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> str:
-    align = ["---" if j == 1 or h in ("metric", "vehicle") else "---:" for j, h in enumerate(header)]
+    align = ["---" if h in TEXT_COLUMNS else "---:" for h in header]
     out = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
     out += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(out)
 
 
-def markdown(df: pd.DataFrame, a: Assumptions, csv_path: Path, command: str, skipped: Sequence[str]) -> str:
-    """The tables as a Markdown fragment (included in docs/validation.md)."""
-    parts = [f"Generated by `{command}` from `{csv_path.name}` ({len(df)} rows simulated, "
+def markdown(sections: dict[str, Table], a: Assumptions, csv_path: Path, command: str, n_rows: int,
+             skipped: Sequence[str]) -> str:
+    """The tables as a Markdown fragment (pasted into docs/validation.md)."""
+    parts = [f"Generated by `{command}` from `{csv_path.name}` ({n_rows} rows simulated, "
              f"{len(skipped)} skipped for missing inputs).", "", "Global rules:", ""]
     parts += [f"* {line}" for line in a.describe()]
-    for title, (h, r) in tables(df).items():
+    if skipped:
+        parts += ["", "Rows skipped: " + "; ".join(skipped) + "."]
+    for title, (h, r, notes) in sections.items():
         parts += ["", f"**{title}**", "", _md_table(h, r)]
+        if notes:
+            parts += ["", *(f"* {n}" for n in notes)]
     return "\n".join(parts) + "\n"
 
 
@@ -344,6 +365,56 @@ SENSITIVITY: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+def sensitivity_table(rows: Sequence[Row], a: Assumptions = Assumptions()) -> Table:
+    """Medians under the one-at-a-time changes of :data:`SENSITIVITY` (header, rows)."""
+    cols = list(METRICS.values())
+    header = ["change", *cols]
+    out = []
+    for label, change in [("none (baseline)", {}), *SENSITIVITY]:
+        m = medians(evaluate(rows, replace(a, **change))).set_index("metric")
+        out.append([label, *(f"{m.loc[c, 'median_abs_pct']:.1f} / {m.loc[c, 'median_signed_pct']:+.1f}"
+                             for c in cols)])
+    return header, out, ["cells: median abs. error % / median signed error %"]
+
+
+#: Notes that say the row's ``usable_kwh`` is not a net (usable) figure: gross, nominal, estimated or unclear.
+NOT_NET_PATTERN = re.compile(
+    r"\bGROSS\b|usable is a|pack energy|PRE-RELEASE|gross/usable unclear|kWh is nominal")
+
+
+def implied_efficiency_table(path: str | Path, simulated: set[int] | None = None) -> Table:
+    """Label-implied charge efficiency of every row with usable_kwh, EPA range and EPA Wh/km.
+
+    EPA derives the label range and the label AC consumption from the same test (both × or ÷ 0.7), so
+    ``usable / (range × consumption)`` is the DC energy the pack delivered over the AC energy it took to
+    recharge — what tyaga's ``charger_efficiency`` stands for — to within the accuracy of ``usable_kwh``.
+    It does not use the model. Returns the table (header, rows) and summary lines (medians by group).
+    """
+    simulated = simulated or set()
+    header = ["#", "vehicle", "usable kWh", "battery figure", "label η implied", "simulated"]
+    rows: list[list[str]] = []
+    groups: dict[str, list[float]] = {k: [] for k in ("all", "net", "all, not sim.", "net, not sim.")}
+    with Path(path).open(newline="", encoding="utf-8") as fh:
+        for i, r in enumerate(csv.DictReader(fh), start=1):
+            e, rng, wh = _num(r["usable_kwh"]), _num(r["epa_range_km"]), _num(r["epa_combined_wh_per_km"])
+            if e is None or rng is None or wh is None:
+                continue
+            eta = 1000.0 * e / (rng * wh)
+            net = not NOT_NET_PATTERN.search(r["notes"])
+            rows.append([str(i), r["name"], f"{e:g}", "net" if net else "gross/est.", f"{eta:.3f}",
+                         "yes" if i in simulated else ""])
+            groups["all"].append(eta)
+            if net:
+                groups["net"].append(eta)
+            if i not in simulated:
+                groups["all, not sim."].append(eta)
+                if net:
+                    groups["net, not sim."].append(eta)
+    summary = [f"{k}: n = {len(v)}, median {statistics.median(v):.3f}, range {min(v):.3f}–{max(v):.3f}"
+               for k, v in groups.items() if v]
+    return header, rows, summary
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("csv_pos", nargs="?", metavar="CSV", help="validation_evs.csv (same as --csv)")
@@ -353,9 +424,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--breakdown", action="store_true", help="print the energy breakdown on UDDS and HWFET")
     p.add_argument("--sensitivity", action="store_true",
                    help="print the medians under one-at-a-time changes of the global assumptions")
+    p.add_argument("--implied", action="store_true",
+                   help="print the label-implied charge efficiency of every row with a battery figure")
     args = p.parse_args(argv)
     csv_path = resolve_csv(args.csv_opt or args.csv_pos)
-    command = shlex.join(["python", "benchmarks/validation_evs.py", *(sys.argv[1:] if argv is None else argv)])
+    given = sys.argv[1:] if argv is None else list(argv)
+    command = shlex.join(["python", "benchmarks/validation_evs.py", *given])
     print(f"command: {command}")
     print(f"csv: {csv_path}")
     a = Assumptions()
@@ -366,24 +440,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     df = evaluate(rows, a)
     print(f"{len(rows)} rows simulated; {len(skipped)} skipped for missing inputs")
     print("global rules:\n" + "\n".join(f"  - {line}" for line in a.describe()))
-    for title, (h, r) in tables(df).items():
-        print(f"\n{title}\n{_text_table(h, r)}")
+    sections = tables(df)
     if args.breakdown:
-        b = breakdown(rows, a)
-        print("\nEnergy at the battery terminals by term, unadjusted DC [Wh/km] "
-              "(terminal = aero + rolling + drivetrain + friction_brake + aux)")
-        print(b.round(1).to_string(index=False))
+        sections["Energy at the battery terminals by term on UDDS and HWFET [Wh/km]"] = breakdown(rows, a)
     if args.sensitivity:
-        print("\nSensitivity (one change at a time): median |error| / median signed error [%]")
-        base = medians(df).set_index("metric")
-        print(f"  {'baseline':28s} " + "   ".join(
-            f"{k}: {base.loc[k, 'median_abs_pct']:.1f}/{base.loc[k, 'median_signed_pct']:+.1f}" for k in base.index))
-        for label, change in SENSITIVITY:
-            m = medians(evaluate(rows, replace(a, **change))).set_index("metric")
-            print(f"  {label:28s} " + "   ".join(
-                f"{k}: {m.loc[k, 'median_abs_pct']:.1f}/{m.loc[k, 'median_signed_pct']:+.1f}" for k in m.index))
+        sections["Sensitivity to the global assumptions, one change at a time"] = sensitivity_table(rows, a)
+    if args.implied:
+        title = "Model-free check: label-implied charge efficiency = usable_kwh / (EPA range × EPA Wh/km)"
+        sections[title] = implied_efficiency_table(csv_path, {row.index for row in rows})
+    for title, (h, r, notes) in sections.items():
+        print(f"\n{title}\n{_text_table(h, r)}")
+        for n in notes:
+            print(f"  {n}")
     if args.markdown:
-        write_atomic(Path(args.markdown), markdown(df, a, csv_path, command, skipped))
+        write_atomic(Path(args.markdown), markdown(sections, a, csv_path, command, len(rows), skipped))
         print(f"\nwrote {args.markdown}")
     return 0
 

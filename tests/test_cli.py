@@ -204,7 +204,8 @@ def test_range_epa_json_is_label_adjusted(tmp_path: Path) -> None:
 
 def test_range_epa_with_several_vehicles_gives_designs(tmp_path: Path) -> None:
     (tmp_path / "my-car.toml").write_text(GOOD_TOML, encoding="utf-8")
-    run = tyaga(tmp_path, "range", "--procedure", "epa", "-v", "my-car.toml", "-v", "compact-ev-150kw", "--json")
+    run = tyaga(tmp_path, "range", "--procedure", "epa", "-v", "my-car.toml", "-v", "compact-ev-150kw",
+                "--json")
     assert run.rc == 0, run.err
     designs = run.json()["designs"]
     assert [d["name"] for d in designs] == ["my-car", "compact-ev-150kw"]
@@ -272,8 +273,8 @@ BAD_VEHICLES: dict[str, tuple[str | bytes, tuple[str, ...]]] = {
     "unknown-cell": (GOOD_TOML.replace("usable_energy_kwh = 60.0\nnominal_voltage_v = 400.0",
                                        'cell = "nmc-lg-m5"\nseries = 96\nparallel = 3'),
                      ("battery.cell = 'nmc-lg-m5'", "did you mean 'nmc-lg-m50'")),
-    "missing-efficiency-map": (GOOD_TOML.replace("[powertrain]\n", '[powertrain]\nefficiency_map = "map.csv"\n'),
-                               ("powertrain.efficiency_map = 'map.csv'", "an existing CSV file")),
+    "missing-map": (GOOD_TOML.replace("[powertrain]\n", '[powertrain]\nefficiency_map = "m.csv"\n'),
+                    ("powertrain.efficiency_map = 'm.csv'", "an existing CSV file")),
     "toml-syntax": (GOOD_TOML.replace("mass_kg = 1500.0", "mass_kg = = 1500"),
                     ("TOML syntax", "line 7", "valid TOML")),
     "binary-garbage": (bytes(range(256)) * 8, ("binary data", "UTF-8 TOML text")),
@@ -294,7 +295,8 @@ def test_bad_vehicle_file_fails_cleanly_and_writes_nothing(tmp_path: Path, case:
 
 
 def test_bad_vehicle_among_good_ones_fails_before_driving(tmp_path: Path) -> None:
-    (tmp_path / "bad.toml").write_text(GOOD_TOML.replace("mass_kg = 1500.0", "mass_kg = -5.0"), encoding="utf-8")
+    bad = GOOD_TOML.replace("mass_kg = 1500.0", "mass_kg = -5.0")
+    (tmp_path / "bad.toml").write_text(bad, encoding="utf-8")
     run = tyaga(tmp_path, "range", "-v", DEFAULT_VEHICLE, "-v", "bad.toml", "--json")
     assert_clean_failure(run, "bad.toml: body.mass_kg = -5.0")
 
@@ -308,8 +310,8 @@ def test_bad_vehicle_among_good_ones_fails_before_driving(tmp_path: Path) -> Non
         (("show", "vehicle", "compact-crosover-66kwh"), ("did you mean 'compact-crossover-66kwh'",)),
         (("simulate", "--cycle", "wltc3"), ("cycle = 'wltc3'", "did you mean 'wltc3b'")),
         (("show", "cell", "nmc-lg-m5"), ("cell = 'nmc-lg-m5'", "did you mean 'nmc-lg-m50'")),
-        (("simulate", "--vehicle", "no-such-file.toml"), ("vehicle file = 'no-such-file.toml'", "an existing file")),
-        (("simulate", "--cycle", "no-such-file.csv"), ("cycle file = 'no-such-file.csv'", "an existing file")),
+        (("simulate", "--vehicle", "nothing.toml"), ("vehicle file = 'nothing.toml'", "an existing file")),
+        (("simulate", "--cycle", "nothing.csv"), ("cycle file = 'nothing.csv'", "an existing file")),
         (("simulate", "--ambient-c", "99"), ("--ambient-c = 99.0", "-50 … 60 °C")),
         (("simulate", "--payload-kg", "-5"), ("payload_kg = -5.0", "0 ≤ payload_kg ≤ 40000")),
         (("range", "--procedure", "epa", "--cycle", "wltc3b"), ("--cycle = 'wltc3b'", "no --cycle")),
@@ -358,7 +360,7 @@ def test_failed_run_leaves_earlier_outputs_untouched(default_json: tuple[Path, R
 def test_output_folder_that_is_a_file_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "taken").write_text("not a folder", encoding="utf-8")
     run = tyaga(tmp_path, "simulate", "--cycle", "hwfet", "--out", "taken")
-    assert_clean_failure(run, "output folder = 'taken'", "a writable folder")
+    assert_clean_failure(run, "--out = 'taken'", "a folder")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
 
 
@@ -402,9 +404,12 @@ def toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf") if math.isinf(value) else repr(value)
+        if math.isnan(value):
+            return "nan"
+        return ("inf" if value > 0 else "-inf") if math.isinf(value) else repr(value)
     if isinstance(value, str):
-        return json.dumps(value)  # JSON string escapes are valid TOML basic-string escapes
+        # JSON's escapes of control characters are valid in a TOML basic string; DEL must be escaped too
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     return str(value)
@@ -420,13 +425,20 @@ def allowed_by_declaration(model: type, field: str, value: Any) -> bool:
                if getattr(m, key, None) is not None)
 
 
+def _runner() -> CliRunner:
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2 mixes stderr in by default
+    except TypeError:
+        return CliRunner()  # click ≥ 8.2 keeps stdout and stderr apart
+
+
 @pytest.fixture(scope="module")
 def fuzz_dir() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="tyaga-cli-fuzz-") as folder:
         yield Path(folder)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(target=st.sampled_from(NUMERIC_FIELDS), value=VALUES)
 def test_fuzzed_field_loads_or_fails_with_one_message(fuzz_dir: Path, target: tuple[str, str, type],
                                                       value: Any) -> None:
@@ -437,7 +449,7 @@ def test_fuzzed_field_loads_or_fails_with_one_message(fuzz_dir: Path, target: tu
     lines.insert(at, f"{field} = {toml_value(value)}")
     path = fuzz_dir / "fuzz.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(app, ["show", "vehicle", str(path), "--json"])
+    result = _runner().invoke(app, ["show", "vehicle", str(path), "--json"])
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     if allowed_by_declaration(model, field, value):
         assert result.exit_code == 0, result.stderr

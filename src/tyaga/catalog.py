@@ -169,7 +169,8 @@ def validation_error_to_input_error(
     so a wrong type or a value out of range names the whole range (``"a number > 0 and ≤ 60000"``); an
     unknown key gets a "did you mean"; a rule across keys (a model validator) becomes a :class:`RuleError`.
     """
-    err = exc.errors()[0]
+    errors = exc.errors()
+    err = next((e for e in errors if _misspelt(e, errors)), errors[0])
     loc_parts = tuple(err["loc"])
     loc = ".".join(str(p) for p in loc_parts) or "(top level)"
     value: object = err.get("input", "?")
@@ -193,7 +194,7 @@ def validation_error_to_input_error(
             hint = f"did you mean {close[0]!r}?" if close else None
     elif kind == "literal_error":
         allowed = str(ctx.get("expected", err["msg"]))
-    elif info is not None and (kind in _RANGE_OR_TYPE_ERRORS or isinstance(value, bool)):
+    elif info is not None and kind in _RANGE_OR_TYPE_ERRORS:
         allowed = describe_field(info)
     elif kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
         limit = next(iter(ctx.values()), "?")
@@ -209,11 +210,21 @@ def validation_error_to_input_error(
     return InputError(loc, value, allowed, source=source, hint=hint)
 
 
+def _misspelt(err: Any, errors: list[Any]) -> bool:
+    """True for an unknown key that is a misspelling of a missing one (``mas_kg`` for ``mass_kg``): that is
+    the error to report, not the missing key."""
+    if err["type"] != "extra_forbidden":
+        return False
+    table, key = tuple(err["loc"][:-1]), str(err["loc"][-1])
+    missing = [str(e["loc"][-1]) for e in errors if e["type"] == "missing" and tuple(e["loc"][:-1]) == table]
+    return bool(difflib.get_close_matches(key, missing, n=1, cutoff=0.6))
+
+
 #: pydantic error types answered with the field's declared type and range.
 _RANGE_OR_TYPE_ERRORS = {
     "greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number",
-    "float_type", "float_parsing", "int_type", "int_parsing", "int_from_float", "string_type", "bool_type",
-    "dict_type", "model_type", "model_attributes_type",
+    "number_type", "float_type", "float_parsing", "int_type", "int_parsing", "int_from_float", "string_type",
+    "bool_type", "dict_type", "model_type", "model_attributes_type",
 }
 
 

@@ -114,6 +114,8 @@ def simulate(
     """Drive vehicles over a cycle: summary table, plot PNG and time series in --out."""
     try:
         _check_ambient(ambient_c)
+        if out.exists() and not out.is_dir():
+            raise InputError("--out", str(out), "a folder (this is a file)")
         specs, cyc = _load_inputs(vehicle, cycle)
         from tyaga import results
         from tyaga.chain import simulate as run

@@ -14,12 +14,14 @@ Physics, each as a small pure function:
 from __future__ import annotations
 
 import csv
+import typing
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from tyaga.errors import InputError
 from tyaga.units import STANDARD_GRAVITY_MPS2
@@ -88,10 +90,12 @@ class _Table(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_booleans(cls, value: Any) -> Any:
-        # pydantic would read true/false as 1/0 for a number; no key of a vehicle table is a boolean
-        if isinstance(value, bool):
-            raise ValueError("a number, not true or false")
+    def _numbers_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic would read true/false as 1/0 and "12" as 12 for a number: in a TOML file both are mistakes
+        annotation = cls.model_fields[str(info.field_name)].annotation
+        takes_text = str in (typing.get_args(annotation) or (annotation,))
+        if isinstance(value, bool) or (isinstance(value, str) and not takes_text):
+            raise PydanticCustomError("number_type", "Input should be a number")
         return value
 
 
