@@ -14,6 +14,7 @@ a 1C discharge loses 1.5 % of the voltage (``R = 0.015 · V² / E_gross``), typi
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,9 +62,9 @@ class PackModel:
         """Gross energy, full to empty, at open circuit [Wh]."""
         return self.window_energy_wh(0.0, 1.0)
 
-    @property
+    @functools.cached_property
     def usable_energy_wh(self) -> float:
-        """Energy in the SOC window at open circuit [Wh]."""
+        """Energy in the SOC window at open circuit [Wh] (computed once per pack)."""
         return self.window_energy_wh(self.soc_min, self.soc_max)
 
     def window_energy_wh(self, soc_low: float, soc_high: float) -> float:

@@ -88,11 +88,20 @@ def build_batch(
     specs = [_resolve_vehicle(v) for v in vehicles]
     if not specs:
         raise InputError("vehicles", [], "at least one vehicle")
-    packs = [pack_for_vehicle(s) for s in specs]
+    # Variants of one design usually share their battery table and map path (pydantic copies share what
+    # they do not change): each distinct one is turned into a pack or resolved on disk once per batch.
+    pack_cache: dict[tuple[int, str, str | None], PackModel] = {}
+    packs = []
+    for s in specs:
+        key = (id(s.battery), s.vehicle_class, s.base_dir)
+        if key not in pack_cache:
+            pack_cache[key] = pack_for_vehicle(s)
+        packs.append(pack_cache[key])
     n = len(specs)
     params = np.zeros((n, len(engine.PARAMS)))
     ocv = np.zeros((n, OCV_GRID_POINTS))
     map_cache: dict[str, int] = {}
+    map_by_ref: dict[tuple[str, str | None], int] = {}
     map_tables: list[FloatArray] = []
     map_steps: list[tuple[float, float]] = []
     for i, (s, pk) in enumerate(zip(specs, packs, strict=True)):
@@ -115,18 +124,21 @@ def build_batch(
         row[engine.MAP] = -1.0
         row[engine.REGEN_ETA] = pt.regen_efficiency or 0.0
         if pt.efficiency_map:
-            path = Path(pt.efficiency_map)
-            if not path.is_absolute() and s.base_dir:
-                path = Path(s.base_dir) / path
-            key = str(path.resolve())
-            if key not in map_cache:
-                if not path.is_file():
-                    raise InputError("powertrain.efficiency_map", pt.efficiency_map, "an existing CSV file")
-                dw, dtq, table = _uniform_map(key, path.stat().st_mtime_ns)
-                map_cache[key] = len(map_tables)
-                map_tables.append(table)
-                map_steps.append((dw, dtq))
-            row[engine.MAP] = float(map_cache[key])
+            ref = (pt.efficiency_map, s.base_dir)
+            if ref not in map_by_ref:
+                path = Path(pt.efficiency_map)
+                if not path.is_absolute() and s.base_dir:
+                    path = Path(s.base_dir) / path
+                key = str(path.resolve())
+                if key not in map_cache:
+                    if not path.is_file():
+                        raise InputError("powertrain.efficiency_map", pt.efficiency_map, "an existing CSV file")
+                    dw, dtq, table = _uniform_map(key, path.stat().st_mtime_ns)
+                    map_cache[key] = len(map_tables)
+                    map_tables.append(table)
+                    map_steps.append((dw, dtq))
+                map_by_ref[ref] = map_cache[key]
+            row[engine.MAP] = float(map_by_ref[ref])
         row[engine.Q_AS] = pk.capacity_ah * 3600.0
         row[engine.R0], row[engine.R1], row[engine.C1] = pk.r0_ohm, pk.r1_ohm, pk.c1_f
         row[engine.R2], row[engine.C2] = pk.r2_ohm, pk.c2_f

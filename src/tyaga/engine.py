@@ -77,7 +77,15 @@ ENDED_BY = {0: "soc_min", 1: "voltage_limit", 2: "max_distance", 3: "cannot_move
 TRACE_MISS_MPS = 2.0 / 3.6
 
 
-@numba.njit(cache=True, error_model="numpy", inline="always")
+#: The time loop and its helpers allocate nothing: they only read and write arrays that their caller owns.
+#: They are compiled without numba's reference counting (``_nrt=False``) and the helpers are inlined into
+#: the loop. With reference counting every helper call took and released each array argument with atomic
+#: instructions, which cost more than the physics: 3× slower per step, with identical results
+#: (benchmarks/RESULTS.md). Such a function must not return an array or keep one.
+_kernel = numba.njit(cache=True, error_model="numpy", _nrt=False, inline="always")
+
+
+@_kernel
 def _ocv(table: FloatArray, soc: float) -> float:
     n = table.shape[0]
     x = soc * (n - 1)
@@ -90,7 +98,7 @@ def _ocv(table: FloatArray, soc: float) -> float:
     return table[i] + f * (table[i + 1] - table[i])
 
 
-@numba.njit(cache=True, error_model="numpy")
+@_kernel
 def _map_eff(table: FloatArray, dw: float, dt: float, w: float, t: float) -> float:
     ns, nt = table.shape
     x = min(w / dw, ns - 1.000001)
@@ -104,7 +112,7 @@ def _map_eff(table: FloatArray, dw: float, dt: float, w: float, t: float) -> flo
     return max(e, 0.05)
 
 
-@numba.njit(cache=True, error_model="numpy")
+@_kernel
 def _loss(p: FloatArray, maps: FloatArray, steps: FloatArray, w: float, t: float) -> float:
     """Motor + inverter loss [W] at speed w ≥ 0 [rad/s] and torque t (signed) [N·m]."""
     if t == 0.0:
@@ -122,7 +130,7 @@ def _loss(p: FloatArray, maps: FloatArray, steps: FloatArray, w: float, t: float
     return pm * (1.0 - eta)
 
 
-@numba.njit(cache=True, error_model="numpy", inline="always")
+@_kernel
 def _rolling(p: FloatArray, u: float, cos_t: float) -> float:
     if u <= 0.0:
         return 0.0
@@ -131,7 +139,7 @@ def _rolling(p: FloatArray, u: float, cos_t: float) -> float:
     return p[F0] + p[F1] * u
 
 
-@numba.njit(cache=True, error_model="numpy")
+@_kernel
 def _solve_speed(p: FloatArray, v: float, u_hi: float, dt: float, cos_t: float, f_grade: float,
                  f_torque: float, p_wheel: float) -> float:
     """Largest mean speed u in [v/2, u_hi] with required force ≤ available force (bisection)."""
@@ -157,7 +165,7 @@ def _solve_speed(p: FloatArray, v: float, u_hi: float, dt: float, cos_t: float, 
     return lo
 
 
-@numba.njit(cache=True, error_model="numpy", inline="always")
+@_kernel
 def _current(e: float, r: float, pw: float) -> float:
     """Closed-form current for terminal power pw with P = (E − R·I)·I; NaN when pw exceeds E²/4R."""
     disc = e * e - 4.0 * r * pw
@@ -170,7 +178,7 @@ def _current(e: float, r: float, pw: float) -> float:
 N_CONST = 14
 
 
-@numba.njit(cache=True, error_model="numpy")
+@_kernel
 def _constants(p, dt, c):
     """Fill ``c`` with the quantities of design ``p`` that depend only on the step length ``dt``."""
     c[0] = dt
@@ -194,7 +202,7 @@ def _constants(p, dt, c):
     c[13] = p[M_EFF] / dt
 
 
-@numba.njit(cache=True, error_model="numpy", inline="always")
+@_kernel
 def _step(p, c, ocv_tab, maps, steps, v, v_tgt, sin_t, cos_t, soc, v1, v2, out):
     """Advance one design by one step. Writes the step's quantities into ``out`` (length of SERIES)
     and returns the new (speed, soc, v_rc1, v_rc2). ``c`` holds the step constants of :func:`_constants`."""
@@ -360,31 +368,31 @@ def _grade_trig(time_s, grade):
     return dts, sn, cs
 
 
-def _run_py(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, record, series, range_mode, max_distance_m):
+def _run_core(params, ocv_tabs, maps, steps, dts, sn, cs, speed_mps, record, series, range_mode,
+              max_distance_m, result, out, cst, acc):
     """The one compiled loop behind :func:`run_cycle` and :func:`run_range`.
 
     Cycle mode: the cycle once; range mode: the cycle back to back until SOC reaches ``soc_min``, a voltage
     limit stops the vehicle following the trace, ``max_distance_m`` is reached, or the vehicle cannot move.
-    Returns (n_d, len(SUMMARY) + 4): the summary, then range_m, ended_by code, cycles started and the
-    terminal energy [J] up to the end point (range mode only).
+    Writes ``result`` (n_d, len(SUMMARY) + 4): the summary, then range_m, ended_by code, cycles started
+    and the terminal energy [J] up to the end point (range mode only). ``dts``, ``sn``, ``cs`` are the
+    steps' Δt, sin θ and cos θ (:func:`_grade_trig`); ``out``, ``cst`` and ``acc`` are scratch rows of
+    len(SERIES), N_CONST and len(SUMMARY).
     """
     n_d = params.shape[0]
-    n_t = time_s.shape[0]
+    n_t = speed_mps.shape[0]
     ns = len(SERIES)
     nsum = len(SUMMARY)
-    result = np.zeros((n_d, nsum + 4))
-    dts, sn, cs = _grade_trig(time_s, grade)
     for d in range(n_d):
         p = params[d]
         tab = ocv_tabs[d]
-        out = np.zeros(ns)
+        out[:] = 0.0
         v = speed_mps[0]
         soc = p[SOC0]
         v1 = 0.0
         v2 = 0.0
         dt_last = -1.0
-        cst = np.zeros(N_CONST)
-        acc = np.zeros(nsum)
+        acc[:] = 0.0
         acc[18] = 1e300
         if record:
             for j in range(ns):
@@ -468,11 +476,24 @@ def _run_py(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, record, ser
         result[d, nsum + 1] = ended
         result[d, nsum + 2] = reps
         result[d, nsum + 3] = e_term
+
+
+_core = numba.njit(cache=True, nogil=True, error_model="numpy", _nrt=False)(_run_core)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _run_serial(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, record, series, range_mode, max_distance_m):
+    """The loop over one slice of a batch (allocates the result and scratch, then runs :func:`_run_core`).
+
+    It releases the GIL, so that threads can run it on slices of a batch."""
+    dts, sn, cs = _grade_trig(time_s, grade)
+    result = np.zeros((params.shape[0], len(SUMMARY) + 4))
+    out = np.zeros(len(SERIES))
+    cst = np.zeros(N_CONST)
+    acc = np.zeros(len(SUMMARY))
+    _core(params, ocv_tabs, maps, steps, dts, sn, cs, speed_mps, record, series, range_mode, max_distance_m,
+          result, out, cst, acc)
     return result
-
-
-#: The loop, compiled once; it releases the GIL so that threads can run it on slices of a batch.
-_run_serial = numba.njit(cache=True, nogil=True, error_model="numpy")(_run_py)
 
 #: Batches at least this large are split over threads (one slice of designs per thread).
 PARALLEL_MIN_DESIGNS = 64
