@@ -7,10 +7,18 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from tyaga.cycle import DriveCycle
 
 IN_CI = os.environ.get("CI") == "true"
+
+# In CI the property tests draw the same examples on every run (a failure there is reproducible, and a
+# green run stays green without a change); elsewhere they draw new ones each run, which is how new
+# failing cases are found.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if IN_CI:
+    settings.load_profile("ci")
 
 
 def require(module: str) -> Any:

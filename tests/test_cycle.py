@@ -522,8 +522,8 @@ def test_operations_distance_is_sum_of_trapezes(rows: list[tuple[int, int]]) -> 
 )
 def test_grade_of_a_straight_ramp_is_exact(steps_m: list[float], slope: float, window_m: float) -> None:
     s = np.cumsum(steps_m)
-    if s[-1] - s[0] <= 1e-6:
-        return
+    if np.unique(np.round(s / 1e-3)).size < 2:
+        return  # samples within 1 mm are one point (documented): no two distinct distances, no grade
     g = grade_from_elevation(s, 200.0 + slope * s, window_m)
     np.testing.assert_allclose(g, slope, atol=1e-9)
 

@@ -223,7 +223,9 @@ class SimulationResult:
     @functools.cached_property
     def summary(self) -> pd.DataFrame:
         """One row per design, indexed by ``design`` (built on first access)."""
-        return pd.DataFrame(self.columns).set_index("design")
+        columns = dict(self.columns)
+        index = pd.Index(columns.pop("design"), name="design")
+        return pd.DataFrame(columns, index=index, copy=False)
 
     def to_dicts(self) -> list[dict[str, Any]]:
         """Summary rows as plain dicts (JSON-ready: NaN/inf become None)."""
