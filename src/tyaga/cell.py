@@ -22,6 +22,11 @@ FloatArray = npt.NDArray[np.float64]
 #: SOC grid on which every OCV curve is resampled for the engine (uniform, 0 … 1).
 OCV_GRID_POINTS = 201
 
+#: Specific heat of a lithium-ion cell when the cell file gives none [J/(kg·K)]: the middle of the
+#: 800–1200 J/(kg·K) measured for 18650, pouch and prismatic cells (e.g. Maleki et al., J. Electrochem.
+#: Soc. 146 (1999) 947; Bazinski & Wang, J. Power Sources 293 (2015) 283). An assumption, not a datasheet.
+DEFAULT_SPECIFIC_HEAT_J_PER_KG_K = 1000.0
+
 
 class OcvTable(BaseModel):
     """Open-circuit voltage as a table over SOC (linear interpolation between points)."""
@@ -77,6 +82,23 @@ class CellSpec(BaseModel):
     r2_ohm: float = Field(0.0, ge=0, le=10, description="Second RC pair resistance [Ω] (0 = none)")
     c2_f: float = Field(1.0, gt=0, description="Second RC pair capacitance [F]")
     ocv: OcvTable
+    # -- datasheet figures beyond the ECM (optional; see docs/cells.md for what a missing one means) --
+    max_discharge_peak_c: float | None = Field(
+        None, gt=0, le=200, description="10 s peak discharge rate [1/h]; missing: max_discharge_c")
+    max_charge_peak_c: float | None = Field(
+        None, gt=0, le=200, description="10 s peak charge rate [1/h]; missing: max_charge_c")
+    temperature_min_discharge_c: float = Field(-20.0, ge=-60, le=60, description="Lowest discharge temperature")
+    temperature_max_discharge_c: float = Field(60.0, ge=-60, le=100, description="Highest discharge temperature")
+    temperature_min_charge_c: float = Field(0.0, ge=-60, le=60, description="Lowest charge temperature [°C]")
+    temperature_max_charge_c: float = Field(45.0, ge=-60, le=100, description="Highest charge temperature [°C]")
+    diameter_mm: float | None = Field(None, gt=0, le=200, description="Cylindrical cells: diameter [mm]")
+    height_mm: float | None = Field(None, gt=0, le=2000, description="Height (cylinder length) [mm]")
+    length_mm: float | None = Field(None, gt=0, le=2000, description="Prismatic and pouch cells: length [mm]")
+    thickness_mm: float | None = Field(None, gt=0, le=500, description="Prismatic and pouch cells: thickness [mm]")
+    specific_heat_j_per_kg_k: float | None = Field(
+        None, gt=100, le=5000, description="Specific heat capacity [J/(kg·K)]; missing: 1000 (assumed)")
+    cost_per_kwh_usd: float | None = Field(None, gt=0, le=5000, description="Cell price per kWh [USD/kWh]")
+    cost_source: str | None = Field(None, description="Where the price comes from (required with a price)")
 
     @model_validator(mode="after")
     def _check_limits(self) -> CellSpec:
@@ -84,7 +106,43 @@ class CellSpec(BaseModel):
             raise ValueError(
                 f"voltage_min_v ({self.voltage_min_v}) must be below voltage_max_v ({self.voltage_max_v})"
             )
+        if self.temperature_min_discharge_c >= self.temperature_max_discharge_c:
+            raise ValueError(f"temperature_min_discharge_c ({self.temperature_min_discharge_c}) must be below "
+                             f"temperature_max_discharge_c ({self.temperature_max_discharge_c})")
+        if self.temperature_min_charge_c >= self.temperature_max_charge_c:
+            raise ValueError(f"temperature_min_charge_c ({self.temperature_min_charge_c}) must be below "
+                             f"temperature_max_charge_c ({self.temperature_max_charge_c})")
+        if self.cost_per_kwh_usd is not None and not self.cost_source:
+            raise ValueError("cost_per_kwh_usd needs a cost_source (a published price or a labelled assumption)")
+        given = {k for k in ("diameter_mm", "height_mm", "length_mm", "thickness_mm") if getattr(self, k)}
+        if given:
+            need = {"diameter_mm", "height_mm"} if self.format == "cylindrical" else {
+                "length_mm", "thickness_mm", "height_mm"}
+            if given != need:
+                raise ValueError(f"a {self.format} cell's dimensions are {', '.join(sorted(need))}; "
+                                 f"got {', '.join(sorted(given))}")
         return self
+
+    @property
+    def volume_l(self) -> float | None:
+        """Envelope volume from the dimensions [L] (cylinder or box); ``None`` without dimensions."""
+        if self.height_mm is None:
+            return None
+        if self.format == "cylindrical":
+            assert self.diameter_mm is not None
+            return math.pi / 4.0 * self.diameter_mm**2 * self.height_mm * 1e-6
+        assert self.length_mm is not None and self.thickness_mm is not None
+        return self.length_mm * self.thickness_mm * self.height_mm * 1e-6
+
+    @property
+    def heat_capacity_j_per_k(self) -> float:
+        """Heat capacity of the cell: mass × specific heat (1000 J/(kg·K) when not given) [J/K]."""
+        return self.mass_kg * (self.specific_heat_j_per_kg_k or DEFAULT_SPECIFIC_HEAT_J_PER_KG_K)
+
+    @property
+    def gravimetric_energy_wh_per_kg(self) -> float:
+        """Energy per mass at cell level [Wh/kg]."""
+        return self.energy_wh / self.mass_kg
 
     @property
     def energy_wh(self) -> float:
@@ -101,6 +159,19 @@ class CellSpec(BaseModel):
     def tau2_s(self) -> float:
         """Time constant of the second RC pair [s]."""
         return self.r2_ohm * self.c2_f
+
+
+def ecm_parameters(
+    cell: CellSpec, soc: npt.ArrayLike, temperature_c: npt.ArrayLike = 25.0
+) -> dict[str, FloatArray]:
+    """Thevenin parameters of ``cell`` at ``soc`` (0 … 1) and cell temperature ``temperature_c`` [°C].
+
+    Returns ``r0_ohm``, ``r1_ohm``, ``c1_f``, ``r2_ohm``, ``c2_f`` as arrays broadcast over ``soc`` and
+    ``temperature_c``. This is the one place where a cell's parameters are looked up; the cell
+    files' constants are its 25 °C values (tables over SOC and temperature extend it).
+    """
+    shape = np.broadcast_shapes(np.shape(soc), np.shape(temperature_c))
+    return {k: np.full(shape, float(getattr(cell, k))) for k in ("r0_ohm", "r1_ohm", "c1_f", "r2_ohm", "c2_f")}
 
 
 def ocv(cell: CellSpec, soc: npt.ArrayLike) -> FloatArray:
