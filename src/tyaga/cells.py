@@ -13,7 +13,8 @@ from pydantic import ValidationError
 
 from tyaga.catalog import names as _names
 from tyaga.catalog import read_toml, resolve, validation_error_to_input_error
-from tyaga.cell import CellSpec
+from tyaga.cell import CellSpec, TableValueError
+from tyaga.errors import InputError
 
 
 def names() -> list[str]:
@@ -34,4 +35,8 @@ def _load(path_str: str, mtime_ns: int) -> CellSpec:
     try:
         return CellSpec.model_validate(data)
     except ValidationError as exc:
-        raise validation_error_to_input_error(exc, str(path), data) from None
+        for err in exc.errors():  # a bad table entry names itself exactly (e.g. ecm.r0_ohm[1][3])
+            cause = (err.get("ctx") or {}).get("error")
+            if isinstance(cause, TableValueError):
+                raise InputError(cause.field, cause.value, cause.allowed, source=str(path)) from None
+        raise validation_error_to_input_error(exc, str(path), data, CellSpec) from None

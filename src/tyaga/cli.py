@@ -239,6 +239,172 @@ def _describe(kind: One, name: str) -> dict[str, Any]:
     return {"name": cyc.name, "source": cyc.source, **statistics(cyc)}
 
 
+# ---- tyaga cells fit: ECM identification from a pulse test or drive log (src/tyaga/fit.py; docs/cell-fit.md) ----
+cells_app = typer.Typer(no_args_is_help=True, help="Cells: fit an equivalent circuit to a measured log.")
+app.add_typer(cells_app, name="cells")
+
+FIT_KEYS = [
+    ("r0_ohm", "R0 [Ω]"), ("r1_ohm", "R1 [Ω]"), ("tau1_s", "τ1 [s]"), ("r2_ohm", "R2 [Ω]"), ("tau2_s", "τ2 [s]"),
+    ("rms_mv", "fit RMS [mV]"), ("max_abs_mv", "fit max |error| [mV]"), ("r0_step_ohm", "R0 from voltage steps [Ω]"),
+    ("steps", "current steps"), ("soc_min", "SOC min"), ("soc_max", "SOC max"), ("temperature_c", "temperature [°C]"),
+    ("ocv_points", "OCV points"),
+]
+
+
+@cells_app.command("fit")
+def cells_fit(
+    data: Annotated[list[Path], typer.Argument(help="Log CSV: time_s, current_a (+ discharge), voltage_v[, "
+                                                    "temperature_c]; several: one per temperature.")],
+    out: Annotated[Path, typer.Option(help="Cell TOML file to write (only when the fit succeeds).")],
+    name: Annotated[str, typer.Option(help="The cell's name.")],
+    chemistry: Annotated[str, typer.Option(help="LFP, NMC, NCA, LTO, LMO or LCO.")],
+    format_: Annotated[str, typer.Option("--format", help="cylindrical, pouch or prismatic.")],
+    capacity_ah: Annotated[float, typer.Option(help="Capacity [A·h] (coulomb counting).")],
+    voltage_min_v: Annotated[float, typer.Option(help="Lower cut-off voltage [V] (datasheet).")],
+    voltage_max_v: Annotated[float, typer.Option(help="Upper cut-off voltage [V] (datasheet).")],
+    mass_kg: Annotated[float, typer.Option(help="Cell mass [kg] (datasheet).")],
+    max_discharge_c: Annotated[float, typer.Option(help="Max continuous discharge C-rate (datasheet).")],
+    max_charge_c: Annotated[float, typer.Option(help="Max continuous charge C-rate (datasheet).")],
+    nominal_voltage_v: Annotated[float | None, typer.Option(help="Nominal voltage [V]; default: mean OCV.")] = None,
+    soc_initial: Annotated[float, typer.Option(help="SOC at the first sample (HPPC: 1.0, full and rested).")] = 1.0,
+    rc_pairs: Annotated[int, typer.Option(min=1, max=2, help="Number of RC pairs (1 or 2).")] = 2,
+    ocv: Annotated[str | None, typer.Option(help="Take the OCV from this bundled cell or cell TOML instead of "
+                                            "fitting it.")] = None,
+    ocv_step_soc: Annotated[float, typer.Option(help="SOC spacing of the fitted OCV points.")] = 0.025,
+    r0_soc_step: Annotated[float | None, typer.Option(help="Fit R0 over SOC at points this far apart "
+                                                      "(default: one R0).")] = None,
+    max_rms_mv: Annotated[float, typer.Option(help="Largest accepted RMS voltage residual [mV].")] = 15.0,
+    discharge_negative: Annotated[bool, typer.Option("--discharge-negative", help="The log's current is "
+                                                     "negative on discharge.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
+) -> None:
+    """Fit R0, RC pairs and the OCV to a pulse test (HPPC) or drive log; write a cell TOML (derived = true)."""
+    try:
+        if out.is_dir():
+            raise InputError("--out", str(out), "a file path (this is a folder)")
+        from tyaga.fit import fit_cell_file
+
+        cell, fits, written = fit_cell_file(
+            data, out, name=name, chemistry=chemistry, format=format_, capacity_ah=capacity_ah,
+            voltage_min_v=voltage_min_v, voltage_max_v=voltage_max_v, mass_kg=mass_kg,
+            max_discharge_c=max_discharge_c, max_charge_c=max_charge_c, nominal_voltage_v=nominal_voltage_v,
+            soc_initial=soc_initial, rc_pairs=rc_pairs, ocv_from=ocv, ocv_step_soc=ocv_step_soc,
+            max_rms_v=max_rms_mv / 1000.0, r0_step_soc=r0_soc_step, discharge_positive=not discharge_negative)
+    except InputError as exc:
+        _fail(exc)
+        return
+    rows: list[dict[str, Any]] = [{
+        "name": cell.name, "out": str(written), "r0_ohm": f.r0_ohm, "r1_ohm": f.r1_ohm, "tau1_s": f.tau1_s,
+        "r2_ohm": f.r2_ohm, "tau2_s": f.tau2_s, "rms_mv": f.rms_v * 1e3, "max_abs_mv": f.max_abs_v * 1e3,
+        "r0_step_ohm": f.r0_step_ohm, "steps": f.steps, "soc_min": f.soc_min, "soc_max": f.soc_max,
+        "temperature_c": f.temperature_c, "ocv_points": len(cell.ocv.soc), "ocv_fitted": f.ocv_fitted,
+    } for f in sorted(fits, key=lambda f: f.temperature_c or 0.0)]
+    if as_json:
+        from tyaga.results import to_jsonable
+
+        obj: Any = rows[0] if len(rows) == 1 else {"name": cell.name, "out": str(written), "temperatures": rows}
+        sys.stdout.write(json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False) + "\n")
+        return
+    shown = [{k: float("nan") if v is None else (f"{v:.5g}" if isinstance(v, float) else v) for k, v in r.items()}
+             | {"name": f"{r['temperature_c']:g} °C" if r["temperature_c"] is not None else cell.name} for r in rows]
+    console.print(_table(f"tyaga cells fit — {', '.join(p.name for p in data)}", shown, FIT_KEYS))
+    console.print(f"wrote {escape(str(written))}", highlight=False)
+
+
+# ---- tyaga pack: the pack builder (src/tyaga/pack.py; docs/pack-builder.md) ----
+pack_app = typer.Typer(no_args_is_help=True, help="Pack builder: propose layouts, show a pack's figures.")
+app.add_typer(pack_app, name="pack")
+
+PACK_KEYS = [
+    ("n_modules", "modules"), ("gross_energy_kwh", "gross energy [kWh]"),
+    ("usable_energy_kwh", "usable energy [kWh]"), ("nominal_voltage_v", "nominal voltage [V]"),
+    ("voltage_min_v", "min voltage [V]"), ("voltage_max_v", "max voltage [V]"), ("capacity_ah", "capacity [Ah]"),
+    ("cells_mass_kg", "cells mass [kg]"), ("pack_mass_kg", "pack mass [kg]"), ("cells_volume_l", "cells volume [L]"),
+    ("pack_volume_l", "pack volume [L]"), ("cell_wh_per_kg", "cell [Wh/kg]"), ("pack_wh_per_kg", "pack [Wh/kg]"),
+    ("cell_wh_per_l", "cell [Wh/L]"), ("pack_wh_per_l", "pack [Wh/L]"), ("resistance_ohm", "resistance [Ω]"),
+    ("continuous_power_kw", "continuous power [kW]"), ("peak_power_10s_kw", "10 s peak power [kW]"),
+    ("total_cost_usd", "cost [USD]"), ("energy_error_pct", "energy vs target [%]"),
+    ("voltage_error_pct", "nominal voltage vs target [%]"),
+]
+
+
+def _pack_print(title: str, rows: list[dict[str, Any]], as_json: bool, notes: list[str]) -> None:
+    if as_json:
+        from tyaga.results import to_jsonable
+
+        sys.stdout.write(json.dumps(to_jsonable({"designs": rows, "notes": notes}), indent=2,
+                                    ensure_ascii=False) + "\n")
+        return
+    shown = [{k: float("nan") if v is None else v for k, v in r.items()} for r in rows]
+    console.print(_table(title, shown, [k for k in PACK_KEYS if any(k[0] in r for r in rows)]))
+    for n in notes:
+        console.print(escape(n), highlight=False)
+
+
+@pack_app.command("design")
+def pack_design(
+    cell: Annotated[str, typer.Option(help="Bundled cell name or cell TOML file.")],
+    energy_kwh: Annotated[float, typer.Option(help="Energy target [kWh] (gross unless --usable).")],
+    nominal_voltage_v: Annotated[float | None, typer.Option(help="Nominal voltage target [V].")] = None,
+    voltage_min_v: Annotated[float | None, typer.Option(help="Lowest voltage the system accepts [V].")] = None,
+    voltage_max_v: Annotated[float | None, typer.Option(help="Highest voltage the system accepts [V].")] = None,
+    usable: Annotated[bool, typer.Option("--usable", help="The energy target is the usable energy.")] = False,
+    soc_min: Annotated[float, typer.Option(help="Usable SOC window, lower end.")] = 0.0,
+    soc_max: Annotated[float, typer.Option(help="Usable SOC window, upper end.")] = 1.0,
+    max_series: Annotated[int | None, typer.Option(help="Most cells in series.")] = None,
+    module_series: Annotated[int, typer.Option(help="Cells in series in one module.")] = 1,
+    module_parallel: Annotated[int, typer.Option(help="Cells in parallel in one module.")] = 1,
+    mass_ratio: Annotated[float | None, typer.Option(help="Cell-to-pack mass ratio (cells / pack).")] = None,
+    housing_mass_kg: Annotated[float | None, typer.Option(help="Housing mass instead of a ratio [kg].")] = None,
+    volume_ratio: Annotated[float | None, typer.Option(help="Cell-to-pack volume ratio.")] = None,
+    housing_volume_l: Annotated[float | None, typer.Option(help="Housing volume instead of a ratio [L].")] = None,
+    busbar_resistance_ohm: Annotated[float, typer.Option(help="Per module-to-module busbar [Ω].")] = 0.0,
+    interconnect_resistance_ohm: Annotated[float, typer.Option(help="Per in-module group connection [Ω].")] = 0.0,
+    cooling: Annotated[str, typer.Option(help="air, liquid-plate, immersion or none.")] = "none",
+    soc: Annotated[float, typer.Option(help="SOC for the power figures.")] = 0.5,
+    temperature_c: Annotated[float, typer.Option(help="Cell temperature for the power figures [°C].")] = 25.0,
+    top: Annotated[int, typer.Option(min=1, max=50, help="Number of layouts to list.")] = 6,
+    as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
+) -> None:
+    """Propose layouts of a cell that meet a voltage target or window and an energy target."""
+    from tyaga import pack
+
+    try:
+        opts = {"soc_min": soc_min, "soc_max": soc_max, "cell_to_pack_mass_ratio": mass_ratio,
+                "housing_mass_kg": housing_mass_kg, "cell_to_pack_volume_ratio": volume_ratio,
+                "housing_volume_l": housing_volume_l, "busbar_resistance_ohm": busbar_resistance_ohm,
+                "interconnect_resistance_ohm": interconnect_resistance_ohm, "cooling": cooling}
+        layouts = pack.propose_layouts(cell, energy_kwh * 1000.0, nominal_voltage_v, voltage_min_v, voltage_max_v,
+                                       usable=usable, max_series=max_series, module_series=module_series,
+                                       module_parallel=module_parallel, limit=top, **opts)
+        rows = [pack.summary(x.design, soc, temperature_c) | {
+            "energy_error_pct": 100.0 * x.energy_error, "meets_energy": x.meets_energy,
+            "voltage_error_pct": None if x.voltage_error is None else 100.0 * x.voltage_error} for x in layouts]
+    except InputError as exc:
+        _fail(exc)
+        return
+    _pack_print(f"tyaga pack design — {rows[0]['cell']}", rows, as_json, pack.notes(layouts[0].design))
+
+
+@pack_app.command("show")
+def pack_show(
+    file: Annotated[Path, typer.Argument(help="Pack TOML file (keys as tyaga.pack.PackDesign).")],
+    soc: Annotated[float, typer.Option(help="SOC for the power figures.")] = 0.5,
+    temperature_c: Annotated[float, typer.Option(help="Cell temperature for the power figures [°C].")] = 25.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
+) -> None:
+    """Show the derived figures of a pack file."""
+    from tyaga import pack
+
+    try:
+        d = pack.load(file)
+        rows = [pack.summary(d, soc, temperature_c)]
+    except InputError as exc:
+        _fail(exc)
+        return
+    _pack_print(f"tyaga pack show — {file.name}", rows, as_json, pack.notes(d))
+
+
 def main() -> None:
     """Entry point of the ``tyaga`` console script."""
     try:
