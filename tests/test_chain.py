@@ -10,6 +10,7 @@ from tyaga import engine, vehicles
 from tyaga.battery import pack_from_cell
 from tyaga.cells import load as load_cell
 from tyaga.chain import build_batch, simulate
+from tyaga.errors import InputError
 from tyaga.vehicle import loss_model_coefficients, motor_efficiency
 
 
@@ -116,3 +117,31 @@ def test_threaded_batch_equals_serial(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TYAGA_NUM_THREADS", "1")
     serial = engine.run_range(batch.params, batch.ocv_tables, batch.maps, batch.map_steps, t, v, g, 1e7)
     np.testing.assert_array_equal(threaded, serial)
+
+
+def test_ambient_adds_the_cabin_hvac_load_to_the_auxiliaries() -> None:
+    """Without ``ambient_c`` the chain drives at test conditions (no HVAC); with it, the steady cabin HVAC
+    power of the vehicle's class is added to the auxiliary load, and nothing else changes."""
+    from tyaga.chain import cabin_hvac_power_w
+    from tyaga.vehicles import load as load_vehicle
+
+    spec = load_vehicle("compact-ev-150kw")
+    base = simulate(spec, "udds", timeseries=False, with_acceleration=False)
+    test = simulate(spec, "udds", timeseries=False, with_acceleration=False, ambient_c=None)
+    cold = simulate(spec, "udds", timeseries=False, with_acceleration=False, ambient_c=-20.0)
+    hot = simulate(spec, "udds", timeseries=False, with_acceleration=False, ambient_c=35.0)
+    b, c, h = base.summary.iloc[0], cold.summary.iloc[0], hot.summary.iloc[0]
+    assert test.summary.iloc[0]["energy_dc_wh_per_km"] == b["energy_dc_wh_per_km"]
+    assert b["hvac_power_w"] == 0.0
+    hvac = float(cabin_hvac_power_w([spec], -20.0)[0])
+    assert c["hvac_power_w"] == hvac and hvac > 1000.0  # heating a car cabin at −20 °C takes kilowatts
+    assert 0.0 < h["hvac_power_w"] < hvac               # cooling at 35 °C takes less
+    extra_wh = c["energy_aux_wh"] - b["energy_aux_wh"]
+    assert extra_wh == pytest.approx(hvac * c["time_s"] / 3600.0, rel=1e-9)
+    assert c["energy_aero_wh"] == pytest.approx(b["energy_aero_wh"], rel=1e-12)  # the road load is unchanged
+    assert c["range_km"] < h["range_km"] < b["range_km"]
+
+
+def test_ambient_out_of_range_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="ambient_c"):
+        simulate("compact-ev-150kw", "udds", timeseries=False, ambient_c=99.0)

@@ -3,6 +3,7 @@ oracle against PyBaMM's experiment runner on its Thevenin model (same cell param
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -573,6 +574,74 @@ def test_pybamm_comparison_detects_a_wrong_model(pybamm_reference: list[dict[str
     rows = compare_to_pybamm(run_protocol(wrong, ORACLE_STEPS, soc_initial=1.0), pybamm_reference)
     assert rows[0]["rms_v"] > 2e-3
     assert abs(rows[3]["duration_s"] - rows[3]["duration_ref_s"]) > 2.0
+
+
+# ============================================================================================== charging hooks
+# (backwards-compatible additions for tyaga.charging: a SOC/temperature-dependent charge-current limit, a
+# temperature history, a temperature factor on a pack's resistances)
+
+
+def test_charge_current_limit_clips_power_current_and_hold() -> None:
+    """The limit f(soc, T) clips CP, CC and hold charges (flagged), and is evaluated at each sub-step's SOC."""
+    cell = make_cell([0.0, 1.0], [3.6, 3.6], r0_ohm=0.01)
+
+    def limit(soc: float, temperature_c: float) -> float:
+        return 5.0 if soc < 0.5 else 2.0  # 1C below half, 0.4C above
+
+    for step in ("Charge at 100 W until 80 %", "Charge at 1C until 80 %", "Hold at 4.1 V until 80 %"):
+        res = run_protocol(cell, [step], soc_initial=0.2, charge_current_limit_a=limit)
+        d = res.data
+        assert np.all(-d["current_a"] <= np.where(d["soc"] < 0.5, 5.0, 2.0) * (1 + 1e-12)), step
+        late = d[d["soc"] > 0.5 + 1e-9]
+        assert np.allclose(late["current_a"], -2.0) and late["limited"].all(), step
+        # 0.2 → 0.5 at 5 A (the limit binds for all three: 100 W at 3.6 V is 27 A), 0.5 → 0.8 at 2 A; the limit
+        # is held over a sub-step (1 s), so the one that crosses 0.5 runs at 5 A: at most 1 s·(5/2 − 1) sooner
+        expected_s = 0.3 * 5.0 * 3600 / 5.0 + 0.3 * 5.0 * 3600 / 2.0
+        assert expected_s - 1.5 - 1e-6 <= res.steps["duration_s"].iloc[0] <= expected_s + 1e-6, step
+        assert res.soc_end == pytest.approx(0.8, abs=1e-9)
+    # a limit above the target's own changes nothing
+    plain = run_protocol(cell, ["Charge at 100 W until 80 %"], soc_initial=0.2)
+    loose = run_protocol(cell, ["Charge at 100 W until 80 %"], soc_initial=0.2,
+                         charge_current_limit_a=lambda soc, t: 1e6)
+    assert loose.steps["duration_s"].iloc[0] == plain.steps["duration_s"].iloc[0]
+    with pytest.raises(InputError, match="charge_current_limit_a"):
+        run_protocol(cell, ["Charge at 1C for 10 s"], soc_initial=0.2, charge_current_limit_a=lambda s, t: -1.0)
+
+
+def test_temperature_history_and_limit_see_the_same_temperature() -> None:
+    """temperature_c as a function of time: the cell's Arrhenius resistance and the limit follow it."""
+    cell = make_cell([0.0, 1.0], [3.6, 3.6], r0_ohm=0.01)
+    seen: list[float] = []
+
+    def limit(soc: float, temperature_c: float) -> float:
+        seen.append(temperature_c)
+        return 5.0 if temperature_c >= 20.0 else 1.0
+
+    res = run_protocol(cell, ["Charge at 1C for 200 s"], soc_initial=0.2, dt_s=1.0,
+                       temperature_c=lambda t: 0.0 if t < 100.0 else 25.0, charge_current_limit_a=limit)
+    d = res.data
+    assert set(seen) == {0.0, 25.0}
+    assert res.steps["capacity_ah"].iloc[0] == pytest.approx(-(100 * 1.0 + 100 * 5.0) / 3600.0, rel=1e-9)
+    cold = d[(d["time_s"] > 1) & (d["time_s"] < 99)]
+    r0_cold = float(ecm_parameters(cell, 0.3, 0.0)["r0_ohm"])
+    assert np.allclose(cold["voltage_v"], 3.6 + 1.0 * r0_cold, rtol=1e-9)
+    with pytest.raises(InputError, match="temperature_c"):
+        run_protocol(cell, ["Charge at 1C for 10 s"], soc_initial=0.2, temperature_c=lambda t: float("nan"))
+
+
+def test_pack_resistance_factor() -> None:
+    """A factor f(T) on a pack's R0, R1, R2 equals a pack built with those resistances; cells refuse it."""
+    cell = cells.load("nmc-samsung-94ah")
+    pack = pack_from_cell(cell, 96, 2, 0.0, 1.0)
+    doubled = dataclasses.replace(pack, r0_ohm=2 * pack.r0_ohm, r1_ohm=2 * pack.r1_ohm, r2_ohm=2 * pack.r2_ohm)
+    steps = ["Charge at 100 kW for 600 s", "Rest for 60 s"]
+    a = run_protocol(pack, steps, soc_initial=0.2, temperature_c=-5.0,
+                     pack_resistance_factor=lambda t: 2.0 if t < 0 else 1.0)
+    b = run_protocol(doubled, steps, soc_initial=0.2)
+    assert np.allclose(a.data["voltage_v"], b.data["voltage_v"], rtol=1e-12)
+    assert not np.allclose(a.data["voltage_v"], run_protocol(pack, steps, soc_initial=0.2).data["voltage_v"])
+    with pytest.raises(InputError, match="PackModel target only"):
+        run_protocol(cell, steps, soc_initial=0.2, pack_resistance_factor=lambda t: 1.0)
 
 
 if __name__ == "__main__":  # print the oracle table for docs/protocols.md: python -m tests.test_protocol

@@ -15,12 +15,14 @@ a 1C discharge loses 1.5 % of the voltage (``R = 0.015 · V² / E_gross``), typi
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from tyaga.cell import OCV_GRID_POINTS, CellSpec, ocv_on_grid
+from tyaga.cell import OCV_GRID_POINTS, CellSpec, ecm_parameters, ocv_on_grid
+from tyaga.errors import InputError
 from tyaga.vehicle import SHORTCUT_C_RATES, VehicleSpec
 
 FloatArray = npt.NDArray[np.float64]
@@ -82,17 +84,31 @@ def pack_from_cell(
     soc_max: float,
     max_discharge_c: float | None = None,
     max_charge_c: float | None = None,
+    temperature_c: float | None = None,
+    connection_resistance_ohm: float = 0.0,
 ) -> PackModel:
-    """Pack-level Thevenin circuit of ``series × parallel`` identical cells."""
+    """Pack-level Thevenin circuit of ``series × parallel`` identical cells.
+
+    ``temperature_c``: ``None`` takes the cell's constants (its 25 °C values); a temperature takes
+    :func:`tyaga.cell.ecm_parameters` at that temperature and the middle of the SOC window (the lumped pack
+    has one set of parameters). ``connection_resistance_ohm``: interconnects and busbars, added to R0 [Ω].
+    """
+    if connection_resistance_ohm < 0 or not math.isfinite(connection_resistance_ohm):
+        raise InputError("connection_resistance_ohm", connection_resistance_ohm, "≥ 0 Ω")
+    if temperature_c is None:
+        r0, r1, c1, r2, c2 = cell.r0_ohm, cell.r1_ohm, cell.c1_f, cell.r2_ohm, cell.c2_f
+    else:
+        e = ecm_parameters(cell, 0.5 * (soc_min + soc_max), temperature_c)
+        r0, r1, c1, r2, c2 = (float(e[k]) for k in ("r0_ohm", "r1_ohm", "c1_f", "r2_ohm", "c2_f"))
     k = series / parallel
     return PackModel(
         capacity_ah=cell.capacity_ah * parallel,
         ocv_v=ocv_on_grid(cell) * series,
-        r0_ohm=cell.r0_ohm * k,
-        r1_ohm=cell.r1_ohm * k,
-        c1_f=cell.c1_f / k,
-        r2_ohm=cell.r2_ohm * k,
-        c2_f=cell.c2_f / k,
+        r0_ohm=r0 * k + connection_resistance_ohm,
+        r1_ohm=r1 * k,
+        c1_f=c1 / k,
+        r2_ohm=r2 * k,
+        c2_f=c2 / k,
         voltage_min_v=cell.voltage_min_v * series,
         voltage_max_v=cell.voltage_max_v * series,
         max_discharge_current_a=(max_discharge_c or cell.max_discharge_c) * cell.capacity_ah * parallel,

@@ -7,7 +7,9 @@ request, the full time series as an xarray Dataset with dimensions ``(design, ti
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +47,8 @@ class DesignBatch:
     ocv_tables: FloatArray      # (n_designs, OCV_GRID_POINTS)
     maps: FloatArray            # (n_maps, n_speed, n_torque), at least one (unused) map
     map_steps: FloatArray       # (n_maps, 2): speed step [rad/s], torque step [N·m]
+    hvac_power_w: FloatArray | None = None  # (n_designs,) cabin HVAC in the aux load; None: no climate load
+    ambient_c: float | None = None          # ambient temperature of the climate load [°C]
 
     def __len__(self) -> int:
         return len(self.names)
@@ -53,7 +57,7 @@ class DesignBatch:
         """A copy of the batch starting at another SOC."""
         params = self.params.copy()
         params[:, engine.SOC0] = soc
-        return DesignBatch(self.names, self.specs, self.packs, params, self.ocv_tables, self.maps, self.map_steps)
+        return dataclasses.replace(self, params=params)
 
 
 def _resolve_vehicle(v: VehicleLike) -> VehicleSpec:
@@ -78,11 +82,35 @@ def _uniform_map(path: str, mtime_ns: int) -> tuple[float, float, FloatArray]:
     return EfficiencyMap.from_csv(Path(path)).to_uniform()
 
 
+def cabin_hvac_power_w(specs: Sequence[VehicleSpec], ambient_c: float) -> FloatArray:
+    """Steady cabin HVAC power of each vehicle at a constant ambient temperature [W].
+
+    The cabin of the vehicle's class (:func:`tyaga.climate.cabin_params_for_class`, resistive heating, no sun)
+    held at its setpoint: the heat through the body and the fresh air, divided by the heater's efficiency or
+    the air conditioner's COP. This is the steady state; the warm-up from a cold soak and the pack's own
+    temperature are not part of it (see docs/climate.md).
+    """
+    from tyaga import climate
+
+    by_class: dict[str, float] = {}
+    for s in specs:
+        if s.vehicle_class not in by_class:
+            cab = climate.cabin_params_for_class(s.vehicle_class)
+            by_class[s.vehicle_class] = float(np.asarray(climate.steady_hvac_power_w(cab, ambient_c)).reshape(-1)[0])
+    return np.array([by_class[s.vehicle_class] for s in specs])
+
+
 def build_batch(
     vehicles: VehicleLike | Sequence[VehicleLike],
     soc_initial: float | None = None,
+    ambient_c: float | None = None,
 ) -> DesignBatch:
-    """Resolve vehicle specs and turn them into engine inputs (one row per design)."""
+    """Resolve vehicle specs and turn them into engine inputs (one row per design).
+
+    ``ambient_c``: ``None`` is the test procedures' condition (climate control off, as EPA and WLTP test);
+    a temperature adds each cabin's steady HVAC power at that ambient to the auxiliary load
+    (:func:`cabin_hvac_power_w`).
+    """
     if isinstance(vehicles, VehicleSpec | str | Path):
         vehicles = [vehicles]
     specs = [_resolve_vehicle(v) for v in vehicles]
@@ -155,7 +183,13 @@ def build_batch(
         steps = np.ones((1, 2))
     if soc_initial is not None and not 0.0 <= soc_initial <= 1.0:
         raise InputError("soc_initial", soc_initial, "0 ≤ soc_initial ≤ 1")
-    return DesignBatch([s.name for s in specs], specs, packs, params, ocv, maps, steps)
+    hvac = None
+    if ambient_c is not None:
+        if not (math.isfinite(ambient_c) and -50.0 <= ambient_c <= 60.0):
+            raise InputError("ambient_c", ambient_c, "-50 … 60 °C")
+        hvac = cabin_hvac_power_w(specs, ambient_c)
+        params[:, engine.AUX] += hvac
+    return DesignBatch([s.name for s in specs], specs, packs, params, ocv, maps, steps, hvac, ambient_c)
 
 
 def _cycle_arrays(cycle: DriveCycle) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -290,6 +324,7 @@ def _summary_columns(batch: DesignBatch, cycle: DriveCycle, summ: FloatArray, rn
     for key, label in ENERGY_COLUMNS.items():
         data[label] = col[key] * wh
     data["usable_energy_wh"] = np.array([pk.usable_energy_wh for pk in batch.packs])
+    data["hvac_power_w"] = batch.hvac_power_w if batch.hvac_power_w is not None else np.zeros(len(batch))
     data["soc_end"] = col["soc_end"]
     data["voltage_min_v"] = col["voltage_min_v"]
     data["current_max_a"] = col["current_max_a"]
@@ -349,6 +384,7 @@ def simulate(
     with_range: bool = True,
     with_acceleration: bool = True,
     payload_kg: float | None = None,
+    ambient_c: float | None = None,
 ) -> SimulationResult:
     """Drive one or many vehicles over a cycle (one engine call for the whole batch).
 
@@ -361,6 +397,9 @@ def simulate(
     with_range: also run the range procedure (this cycle repeated from ``soc_max``).
     with_acceleration: also compute the 0–100 km/h time.
     payload_kg: overrides every vehicle's ``body.payload_kg``.
+    ambient_c: ``None`` (default) drives at the test procedures' condition, climate control off; a temperature
+        [°C] adds each cabin's steady HVAC power at that ambient to the auxiliary load (``hvac_power_w`` in the
+        summary; its energy is part of ``energy_aux_wh``).
     """
     if isinstance(vehicles, VehicleSpec | str | Path):
         vehicles = [vehicles]
@@ -370,7 +409,7 @@ def simulate(
             raise InputError("payload_kg", payload_kg, "0 ≤ payload_kg ≤ 40000")
         specs = [s.model_copy(update={"body": s.body.model_copy(update={"payload_kg": payload_kg})}) for s in specs]
     cyc = _resolve_cycle(cycle)
-    batch = build_batch(specs, soc_initial=soc_initial)
+    batch = build_batch(specs, soc_initial=soc_initial, ambient_c=ambient_c)
     t, v, g = _cycle_arrays(cyc)
     if timeseries:
         series = np.zeros((len(engine.SERIES), t.size, len(batch)))

@@ -50,6 +50,10 @@ def _fail(exc: InputError) -> None:
     raise typer.Exit(code=2)
 
 
+#: Ambient temperature of the test procedures (EPA and WLTP test at 20–30 °C; 23 °C nominal) [°C].
+TEST_AMBIENT_C = 23.0
+
+
 def _check_ambient(ambient_c: float) -> None:
     lo, hi = AMBIENT_RANGE_C
     if not lo <= ambient_c <= hi:
@@ -95,8 +99,9 @@ SIMULATE_KEYS = [
     ("accel_0_100_s", "0–100 km/h [s]"), ("energy_aero_wh", "aero [Wh]"),
     ("energy_rolling_wh", "rolling [Wh]"), ("energy_grade_wh", "grade [Wh]"),
     ("energy_drivetrain_loss_wh", "drivetrain losses [Wh]"), ("energy_friction_brake_wh", "friction brakes [Wh]"),
-    ("energy_battery_loss_wh", "battery resistance [Wh]"), ("energy_aux_wh", "auxiliaries [Wh]"),
-    ("energy_regen_wh", "regen recovered [Wh]"), ("soc_end", "SOC at the end"),
+    ("energy_battery_loss_wh", "battery resistance [Wh]"), ("energy_aux_wh", "auxiliaries incl. HVAC [Wh]"),
+    ("hvac_power_w", "of which cabin HVAC [W]"), ("energy_regen_wh", "regen recovered [Wh]"),
+    ("soc_end", "SOC at the end"), ("ambient_c", "ambient [°C]"),
 ]
 
 
@@ -106,21 +111,23 @@ def simulate(
                                                       "repeat for several designs.")] = None,
     cycle: Annotated[str, typer.Option("--cycle", "-c", help="Bundled cycle name or CSV/GPX file.")] = "wltc3b",
     payload_kg: Annotated[float | None, typer.Option(help="Override the payload [kg].")] = None,
-    ambient_c: Annotated[float, typer.Option(help="Ambient temperature [°C] (effect comes with the climate "
-                                             "model).")] = 23.0,
+    ambient_c: Annotated[float | None, typer.Option(help="Ambient temperature [°C]: adds the cabin's steady "
+                                                    "HVAC load. Without it: test conditions, 23 °C, climate "
+                                                    "control off.")] = None,
     out: Annotated[Path, typer.Option(help="Folder for the plot and the time series.")] = Path("tyaga-out"),
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
 ) -> None:
     """Drive vehicles over a cycle: summary table, plot PNG and time series in --out."""
     try:
-        _check_ambient(ambient_c)
+        if ambient_c is not None:
+            _check_ambient(ambient_c)
         if out.exists() and not out.is_dir():
             raise InputError("--out", str(out), "a folder (this is a file)")
         specs, cyc = _load_inputs(vehicle, cycle)
         from tyaga import results
         from tyaga.chain import simulate as run
 
-        res = run(specs, cyc, payload_kg=payload_kg)
+        res = run(specs, cyc, payload_kg=payload_kg, ambient_c=ambient_c)
         rows = res.to_dicts()
         assert res.timeseries is not None
         ts = results.timeseries_table(res.timeseries)
@@ -133,7 +140,7 @@ def simulate(
         return
     for r in rows:
         r.pop("design", None)
-        r["ambient_c"] = ambient_c
+        r["ambient_c"] = TEST_AMBIENT_C if ambient_c is None else ambient_c
     if as_json:
         _emit_json(rows)
         return
@@ -148,30 +155,35 @@ def range_(
                                               "(default wltc3b).")] = None,
     procedure: Annotated[Procedure, typer.Option(help="wltp: cycle repeated to the end of the SOC window; "
                                                  "epa: UDDS + HWFET, 55/45, 0.7-adjusted.")] = Procedure.wltp,
-    ambient_c: Annotated[float, typer.Option(help="Ambient temperature [°C].")] = 23.0,
+    ambient_c: Annotated[float | None, typer.Option(help="Ambient temperature [°C]: adds the cabin's steady "
+                                                    "HVAC load. Without it: the procedure's conditions (23 °C, "
+                                                    "climate control off).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
 ) -> None:
     """Range and consumption by a test procedure."""
     try:
-        _check_ambient(ambient_c)
+        if ambient_c is not None:
+            _check_ambient(ambient_c)
         if procedure is Procedure.epa and cycle is not None:
             raise InputError("--cycle", cycle, "no --cycle with --procedure epa (it drives UDDS and HWFET)")
         specs, cyc = _load_inputs(vehicle, cycle)
         from tyaga import procedures
 
         if procedure is Procedure.epa:
-            df = procedures.epa_label(specs)
+            df = procedures.epa_label(specs, ambient_c=ambient_c)
         else:
-            df = procedures.wltp(specs, cyc or procedures.WLTP_CYCLE)
+            df = procedures.wltp(specs, cyc or procedures.WLTP_CYCLE, ambient_c=ambient_c)
     except InputError as exc:
         _fail(exc)
         return
-    rows = [{k: v for k, v in r.items()} | {"ambient_c": ambient_c} for r in df.to_dict(orient="records")]
+    shown_c = TEST_AMBIENT_C if ambient_c is None else ambient_c
+    rows = [{k: v for k, v in r.items()} | {"ambient_c": shown_c} for r in df.to_dict(orient="records")]
     if as_json:
         _emit_json(rows)
         return
     keys = [("procedure", "procedure"), ("range_km", "range [km]"),
-            ("energy_ac_wh_per_km", "energy from the wall [Wh/km]")]
+            ("energy_ac_wh_per_km", "energy from the wall [Wh/km]"), ("ambient_c", "ambient [°C]"),
+            ("hvac_power_w", "cabin HVAC [W]")]
     if procedure is Procedure.epa:
         keys += [("range_km_city", "range city [km]"), ("range_km_highway", "range highway [km]"),
                  ("energy_ac_wh_per_km_city", "city [Wh/km]"), ("energy_ac_wh_per_km_highway", "highway [Wh/km]")]
@@ -403,6 +415,131 @@ def pack_show(
         _fail(exc)
         return
     _pack_print(f"tyaga pack show — {file.name}", rows, as_json, pack.notes(d))
+
+
+# ---- tyaga charge: CC-CV / DC / AC / pantograph / depot charging (src/tyaga/charging.py; docs/charging.md) ----
+class ChargerKindOption(str, Enum):
+    dc = "dc"
+    ac = "ac"
+    pantograph = "pantograph"
+    depot = "depot"
+
+
+CHARGE_KEYS = [
+    ("charger", "charger"), ("charger_power_kw", "charger power [kW]"), ("temperature_c", "cell temperature [°C]"),
+    ("from_soc_pct", "from SOC [%]"), ("soc_end_pct", "to SOC [%]"), ("duration_min", "duration [min]"),
+    ("energy_grid_kwh", "energy from the grid [kWh]"), ("energy_battery_kwh", "energy into the battery [kWh]"),
+    ("battery_loss_kwh", "battery resistance losses [kWh]"), ("charger_loss_kwh", "charger losses [kWh]"),
+    ("average_power_kw", "average power at the battery [kW]"), ("peak_power_kw", "peak power at the battery [kW]"),
+    ("cv_start_soc_pct", "CV phase from SOC [%]"), ("time_10_80_min", "10 → 80 % [min]"),
+    ("energy_grid_10_80_kwh", "10 → 80 % from the grid [kWh]"), ("end_reason", "ended by"),
+]
+
+
+@app.command()
+def charge(
+    vehicle: Annotated[str, typer.Option("--vehicle", "-v", help="Bundled name or TOML file.")] = "compact-ev-150kw",
+    from_soc_pct: Annotated[float, typer.Option(help="Start SOC [%].")] = 10.0,
+    to_soc_pct: Annotated[float, typer.Option(help="Target SOC [%].")] = 80.0,
+    charger: Annotated[ChargerKindOption, typer.Option(help="dc, ac (on-board charger), pantograph or depot "
+                                                       "(buses).")] = ChargerKindOption.dc,
+    charger_kw: Annotated[float | None, typer.Option(help="Charger power [kW] (DC: rated output; AC: supply). "
+                                                     "Default: 150 dc/depot, 11 ac, 450 pantograph.")] = None,
+    ambient_c: Annotated[float, typer.Option(help="Ambient temperature [°C]; the cell temperature unless "
+                                             "--cell-temperature-c.")] = 25.0,
+    cell_temperature_c: Annotated[float | None, typer.Option(help="Cell temperature [°C] (e.g. preconditioned); "
+                                                             "default: ambient.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for charge.csv (time series) and charge.png "
+                                             "(power curve).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
+) -> None:
+    """Charge a vehicle: time, energy from the grid and losses for a SOC window and for 10 → 80 %."""
+    import warnings as _warnings
+
+    try:
+        _check_ambient(ambient_c)
+        if cell_temperature_c is not None and not AMBIENT_RANGE_C[0] <= cell_temperature_c <= AMBIENT_RANGE_C[1]:
+            raise InputError("--cell-temperature-c", cell_temperature_c,
+                             f"{AMBIENT_RANGE_C[0]:g} … {AMBIENT_RANGE_C[1]:g} °C")
+        if out is not None and out.exists() and not out.is_dir():
+            raise InputError("--out", str(out), "a folder (this is a file)")
+        if charger_kw is not None and not charger_kw > 0:
+            raise InputError("--charger-kw", charger_kw, "a power > 0 kW")
+        if to_soc_pct <= from_soc_pct:
+            raise InputError("--to-soc-pct", to_soc_pct, f"above --from-soc-pct ({from_soc_pct:g} %): a charge "
+                             "raises the SOC")
+        from tyaga import charging, vehicles
+
+        spec = vehicles.load(vehicle)
+        power_w = (charger_kw * 1e3 if charger_kw is not None
+                   else charging.CHARGERS[charger.value]["power_w"])
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore", charging.ChargingRangeWarning)
+            res = charging.charge(spec, from_soc_pct / 100.0, to_soc_pct / 100.0, power_w, charger.value,
+                                  ambient_c=ambient_c, temperature_c=cell_temperature_c)
+        if out is not None:
+            from tyaga import results
+
+            results.write_csv(res.data, out / "charge.csv")
+            _plot_charge(res, out / "charge.png")
+    except InputError as exc:
+        _fail(exc)
+        return
+    s = res.summary
+
+    def kilo(key: str) -> float | None:
+        return None if s.get(key) is None else s[key] / 1e3
+
+    def pct(key: str) -> float | None:
+        return None if s.get(key) is None else s[key] * 100.0
+
+    row: dict[str, Any] = dict(s) | {
+        "charger_power_kw": kilo("charger_power_w"), "from_soc_pct": pct("from_soc"), "to_soc_pct": pct("to_soc"),
+        "soc_end_pct": pct("soc_end"), "duration_min": s["duration_s"] / 60.0,
+        "energy_grid_kwh": kilo("energy_grid_wh"), "energy_battery_kwh": kilo("energy_battery_wh"),
+        "battery_loss_kwh": kilo("battery_loss_wh"), "charger_loss_kwh": kilo("charger_loss_wh"),
+        "average_power_kw": kilo("average_power_w"), "peak_power_kw": kilo("peak_power_w"),
+        "cv_start_soc_pct": pct("cv_start_soc"),
+        "time_10_80_min": None if s.get("time_10_80_s") is None else s["time_10_80_s"] / 60.0,
+        "energy_grid_10_80_kwh": kilo("energy_grid_10_80_wh"),
+    }
+    curve = res.data.iloc[:: max(1, len(res.data) // 200)]
+    if as_json:
+        from tyaga.results import to_jsonable
+
+        obj = row | {"power_curve": {"soc": curve["soc"].tolist(), "time_s": curve["time_s"].tolist(),
+                                     "charge_power_w": curve["charge_power_w"].tolist()}}
+        sys.stdout.write(json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False) + "\n")
+        return
+    shown = [{k: float("nan") if row.get(k) is None else row[k] for k, _ in CHARGE_KEYS} | {"name": s["name"]}]
+    console.print(_table(f"tyaga charge — {s['name']}", shown, CHARGE_KEYS))
+    for note in s["warnings"]:
+        err_console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False, soft_wrap=True)
+    if out is not None:
+        console.print(f"wrote {escape(str(out))}/charge.csv, charge.png", highlight=False)
+
+
+def _plot_charge(res: Any, path: Path) -> None:
+    """Power curve (power at the battery and from the grid vs SOC) as a PNG, written atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tyaga.results import write_atomic
+
+    d = res.data
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(d["soc"] * 100.0, d["charge_power_w"] / 1e3, label="at the battery")
+    ax.plot(d["soc"] * 100.0, d["grid_power_w"] / 1e3, label="from the grid", linestyle="--")
+    ax.set_xlabel("SOC [%]")
+    ax.set_ylabel("power [kW]")
+    ax.set_title(f"{res.summary['name']} — {res.summary['charger']} charge")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    write_atomic(path, lambda p: fig.savefig(p, format="png", dpi=100))
+    plt.close(fig)
 
 
 def main() -> None:

@@ -402,8 +402,8 @@ def to_pack_model(d: PackDesign) -> PackModel:
 
     The interconnects and busbars are added to R0 (they are ohmic); everything else is ``pack_from_cell``.
     """
-    pm = pack_from_cell(d.cell, d.series, d.parallel, d.soc_min, d.soc_max)
-    return dataclasses.replace(pm, r0_ohm=pm.r0_ohm + connection_resistance_ohm(d))
+    return pack_from_cell(d.cell, d.series, d.parallel, d.soc_min, d.soc_max,
+                          connection_resistance_ohm=connection_resistance_ohm(d))
 
 
 def load(path: str | Path) -> PackDesign:

@@ -31,15 +31,18 @@ EPA_CITY_WEIGHT = 0.55
 WLTP_CYCLE = "wltc3b"
 
 
-def range_on_cycle(vehicles: VehicleLike | Sequence[VehicleLike], cycle: CycleLike) -> pd.DataFrame:
+def range_on_cycle(vehicles: VehicleLike | Sequence[VehicleLike], cycle: CycleLike,
+                   ambient_c: float | None = None) -> pd.DataFrame:
     """Range of each vehicle driving ``cycle`` back to back from ``soc_max`` (one row per design).
 
     Columns: ``name``, ``cycle``, ``range_km``, ``ended_by`` (soc_min / voltage_limit / max_distance /
     cannot_move), ``cycles`` (repetitions started), ``energy_dc_wh_per_km`` (terminal energy over the
-    range ÷ range) and ``energy_ac_wh_per_km`` (÷ charger efficiency; no label adjustment).
+    range ÷ range), ``energy_ac_wh_per_km`` (÷ charger efficiency; no label adjustment) and ``hvac_power_w``.
+    ``ambient_c``: ``None`` = the procedure's condition (climate control off); a temperature adds the steady
+    cabin HVAC load at that ambient (:func:`tyaga.chain.cabin_hvac_power_w`).
     """
     cyc: DriveCycle = _resolve_cycle(cycle)
-    batch = build_batch(vehicles)
+    batch = build_batch(vehicles, ambient_c=ambient_c)
     res = run_range(batch, cyc)
     rng_km = res[:, 0] / 1000.0
     eff = np.array([s.battery.charger_efficiency for s in batch.specs])
@@ -53,22 +56,27 @@ def range_on_cycle(vehicles: VehicleLike | Sequence[VehicleLike], cycle: CycleLi
         "cycles": res[:, 2].astype(int),
         "energy_dc_wh_per_km": dc,
         "energy_ac_wh_per_km": dc / eff,
+        "hvac_power_w": batch.hvac_power_w if batch.hvac_power_w is not None else np.zeros(len(batch)),
     }).rename_axis("design")
 
 
-def wltp(vehicles: VehicleLike | Sequence[VehicleLike], cycle: CycleLike = WLTP_CYCLE) -> pd.DataFrame:
-    """WLTP-style range and AC consumption (unadjusted) on WLTC class 3b by default."""
-    return range_on_cycle(vehicles, cycle).assign(procedure="wltp")
+def wltp(vehicles: VehicleLike | Sequence[VehicleLike], cycle: CycleLike = WLTP_CYCLE,
+         ambient_c: float | None = None) -> pd.DataFrame:
+    """WLTP-style range and AC consumption (unadjusted) on WLTC class 3b by default (``ambient_c``: as
+    :func:`range_on_cycle`)."""
+    return range_on_cycle(vehicles, cycle, ambient_c).assign(procedure="wltp")
 
 
-def epa_label(vehicles: VehicleLike | Sequence[VehicleLike]) -> pd.DataFrame:
+def epa_label(vehicles: VehicleLike | Sequence[VehicleLike], ambient_c: float | None = None) -> pd.DataFrame:
     """EPA-style label values: 0.7-adjusted city, highway and combined range and AC consumption.
 
     Columns: ``range_km`` and ``energy_ac_wh_per_km`` (combined, label-adjusted), plus the city/highway
-    values (``*_city``, ``*_highway``) and the unadjusted DC consumptions.
+    values (``*_city``, ``*_highway``) and the unadjusted DC consumptions. ``ambient_c``: as
+    :func:`range_on_cycle` (the label's 0.7 factor already stands for average weather and climate use, so a
+    climate load on top of it is a what-if, not a label).
     """
-    city = range_on_cycle(vehicles, "udds")
-    hwy = range_on_cycle(vehicles, "hwfet")
+    city = range_on_cycle(vehicles, "udds", ambient_c)
+    hwy = range_on_cycle(vehicles, "hwfet", ambient_c)
     w = EPA_CITY_WEIGHT
     out = pd.DataFrame({"name": city["name"], "procedure": "epa"})
     for label, t in (("city", city), ("highway", hwy)):
@@ -77,4 +85,5 @@ def epa_label(vehicles: VehicleLike | Sequence[VehicleLike]) -> pd.DataFrame:
         out[f"energy_dc_unadjusted_wh_per_km_{label}"] = t["energy_dc_wh_per_km"]
     out["range_km"] = w * out["range_km_city"] + (1 - w) * out["range_km_highway"]
     out["energy_ac_wh_per_km"] = w * out["energy_ac_wh_per_km_city"] + (1 - w) * out["energy_ac_wh_per_km_highway"]
+    out["hvac_power_w"] = city["hvac_power_w"]
     return out

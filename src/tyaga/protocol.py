@@ -50,7 +50,7 @@ import pandas as pd
 from scipy.optimize import brentq
 
 from tyaga.battery import PackModel
-from tyaga.cell import CellSpec, ecm_parameters
+from tyaga.cell import REFERENCE_TEMPERATURE_C, CellSpec, ecm_parameters
 from tyaga.errors import InputError, suggest
 
 FloatArray = npt.NDArray[np.float64]
@@ -402,7 +402,7 @@ class _Circuit:
     capacity_ah: float
     soc_grid: FloatArray
     ocv_grid: FloatArray
-    params: Callable[[float], tuple[float, float, float, float, float]]
+    params: Callable[[float, float], tuple[float, float, float, float, float]]  # (soc, temperature [°C])
     voltage_min_v: float
     voltage_max_v: float
     max_discharge_current_a: float
@@ -439,11 +439,12 @@ class _Circuit:
         return (self.ocv_integral(soc_b) - self.ocv_integral(soc_a)) / (soc_b - soc_a)
 
 
-def _circuit(target: CellSpec | PackModel, temperature_c: float, soc_window: bool) -> _Circuit:
+def _circuit(target: CellSpec | PackModel, soc_window: bool,
+             pack_resistance_factor: Callable[[float], float] | None = None) -> _Circuit:
     if isinstance(target, CellSpec):
         cell = target
 
-        def params(soc: float) -> tuple[float, float, float, float, float]:
+        def params(soc: float, temperature_c: float) -> tuple[float, float, float, float, float]:
             p = ecm_parameters(cell, soc, temperature_c)
             return (float(p["r0_ohm"]), float(p["r1_ohm"]), float(p["c1_f"]), float(p["r2_ohm"]),
                     float(p["c2_f"]))
@@ -454,10 +455,20 @@ def _circuit(target: CellSpec | PackModel, temperature_c: float, soc_window: boo
     if isinstance(target, PackModel):
         pk = target
         const = (pk.r0_ohm, pk.r1_ohm, pk.c1_f, pk.r2_ohm, pk.c2_f)
+        factor = pack_resistance_factor
+
+        def pack_params(soc: float, temperature_c: float) -> tuple[float, float, float, float, float]:
+            if factor is None:
+                return const
+            f = float(factor(temperature_c))
+            if not (math.isfinite(f) and f > 0.0):
+                raise InputError("pack_resistance_factor", f"{f!r} at {temperature_c:g} °C", "a finite factor > 0")
+            return (pk.r0_ohm * f, pk.r1_ohm * f, pk.c1_f, pk.r2_ohm * f, pk.c2_f)
+
         lo, hi = (pk.soc_min, pk.soc_max) if soc_window else (0.0, 1.0)
         name = f"pack ({pk.series}s{pk.parallel}p {pk.cell_name})" if pk.cell_name else "pack"
         return _Circuit(pk.capacity_ah, np.linspace(0.0, 1.0, pk.ocv_v.size), np.asarray(pk.ocv_v, float),
-                        lambda soc: const, pk.voltage_min_v, pk.voltage_max_v, pk.max_discharge_current_a,
+                        pack_params, pk.voltage_min_v, pk.voltage_max_v, pk.max_discharge_current_a,
                         pk.max_charge_current_a, lo, hi, name)
     raise InputError("target", type(target).__name__, "a CellSpec or a PackModel")
 
@@ -498,7 +509,8 @@ def _pair(r: float, c: float, h: float) -> tuple[float, float, float]:
 class _Runner:
     """Integrates one step's control on a circuit (see the module docstring for the equations)."""
 
-    def __init__(self, circ: _Circuit, step: Step, clip_current: bool = False) -> None:
+    def __init__(self, circ: _Circuit, step: Step, clip_current: bool = False,
+                 charge_limit: Callable[[float, float], float] | None = None) -> None:
         self.c = circ
         self.step = step
         self.q_as = circ.capacity_ah * 3600.0
@@ -513,9 +525,28 @@ class _Runner:
         self.v_set = step.value if step.control == "voltage" else 0.0
         self.i_max = circ.max_discharge_current_a
         self.i_min = -circ.max_charge_current_a
+        self.charge_limit = charge_limit
+        #: Cell temperature [°C] of the current sub-step (set by the runner before each sub-step).
+        self.temperature_c = REFERENCE_TEMPERATURE_C
         self.cc_limited = False
         if clip_current and step.control in ("current", "c_rate"):
             self.i_set, self.cc_limited = self._clip(self.i_set)
+
+    def _set_limits(self, soc: float) -> None:
+        """The charge-current limit in state ``soc``: the target's, or lower where ``charge_limit`` says so."""
+        if self.charge_limit is None:
+            return
+        lim = float(self.charge_limit(soc, self.temperature_c))
+        if not (math.isfinite(lim) and lim >= 0.0):
+            raise InputError("charge_current_limit_a", f"{lim!r} A at SOC {soc:.6g}, {self.temperature_c:g} °C",
+                             "a finite current ≥ 0 A")
+        self.i_min = -min(self.c.max_charge_current_a, lim)
+
+    def _cc_current(self) -> tuple[float, bool]:
+        """Current of a constant-current step: a charge is clipped to a SOC/temperature-dependent limit."""
+        if self.charge_limit is not None and self.i_set < self.i_min:
+            return self.i_min, True
+        return self.i_set, self.cc_limited
 
     def _cp_current(self, e: float, r: float) -> tuple[float, bool]:
         """Current [A] giving terminal power ``p_set`` with ``V = E − R·I``; at ``P > E²/4R`` the most there is."""
@@ -547,8 +578,9 @@ class _Runner:
         def ocv_mean(i: float) -> float:
             return self.c.ocv_mean(s.soc, s.soc - i * h / self.q_as)
 
+        self._set_limits(s.soc)
         if control in ("current", "c_rate"):
-            i, limited = self.i_set, self.cc_limited
+            i, limited = self._cc_current()
         elif control == "rest":
             i = 0.0
         else:
@@ -580,8 +612,9 @@ class _Runner:
         e = ocv - s.v1 - s.v2
         control = self.step.control
         limited = False
+        self._set_limits(s.soc)
         if control in ("current", "c_rate"):
-            i, limited = self.i_set, self.cc_limited
+            i, limited = self._cc_current()
         elif control == "rest":
             i = 0.0
         elif control == "power":
@@ -664,12 +697,14 @@ def run_protocol(
     target: CellSpec | PackModel,
     steps: str | Step | Iterable[str | Step],
     soc_initial: float | None = None,
-    temperature_c: float = 25.0,
+    temperature_c: float | Callable[[float], float] = 25.0,
     dt_s: float = 1.0,
     max_step_s: float = MAX_STEP_S,
     on_current_limit: Literal["error", "clip"] = "error",
     soc_window: bool = True,
     v_rc_initial_v: tuple[float, float] = (0.0, 0.0),
+    charge_current_limit_a: Callable[[float, float], float] | None = None,
+    pack_resistance_factor: Callable[[float], float] | None = None,
 ) -> ProtocolResult:
     """Run a protocol on a cell or a pack; return the time series and the per-step summary.
 
@@ -680,7 +715,10 @@ def run_protocol(
         voltages and powers to the pack terminals; a pack's parameters are constants).
     steps: step strings and/or :class:`Step` objects (see :func:`parse_step`).
     soc_initial: coulombic SOC at the start (0 … 1); default: full (a pack: its ``soc_max``).
-    temperature_c: cell temperature [°C] (constant; the thermal coupling comes with the climate issue).
+    temperature_c: cell temperature [°C]: a constant, or a function of the time since the protocol's start
+        [s] → °C (a prescribed temperature history; it is evaluated at each sub-step's start and held over
+        the sub-step). A cell's parameters follow it through ``ecm_parameters``; a pack's through
+        ``pack_resistance_factor``.
     dt_s: time step [s] where a step gives no period; a step never takes a sub-step longer than this.
     max_step_s: safeguard on every step's duration [s]; a step that reaches it ends with reason
         ``"max_duration"``.
@@ -690,6 +728,15 @@ def run_protocol(
     soc_window: for a pack, end discharges at ``soc_min`` and charges at ``soc_max`` (the BMS window of the
         chain); ``False``: at 0 and 1. A cell's window is 0 … 1.
     v_rc_initial_v: RC-pair voltages at the start [V] (default: relaxed).
+    charge_current_limit_a: optional charge-current limit of a BMS, ``f(soc, temperature_c) → A`` (a magnitude
+        ≥ 0), evaluated at each sub-step's start; the limit used is the lower of it and the target's
+        continuous charge limit. Power and hold steps are clipped to it, and so is a constant-current charge
+        (flagged in ``limited``; with this limit a CC charge is a controller too). Default: none (the target's
+        constant limit only).
+    pack_resistance_factor: for a :class:`PackModel` (whose parameters are constants), the factor
+        ``f(temperature_c)`` applied to its R0, R1 and R2 (capacitances unchanged, as in ``ecm_parameters``),
+        e.g. the cell's Arrhenius factor. Not allowed with a :class:`CellSpec`, whose parameters already follow
+        the temperature.
 
     Returns
     -------
@@ -705,13 +752,17 @@ def run_protocol(
         raise InputError("max_step_s", max_step_s, "a duration > 0 s")
     if on_current_limit not in ("error", "clip"):
         raise InputError("on_current_limit", on_current_limit, "'error' or 'clip'")
-    circ = _circuit(target, float(temperature_c), soc_window)
+    if pack_resistance_factor is not None and not isinstance(target, PackModel):
+        raise InputError("pack_resistance_factor", "(a function)", "a PackModel target only",
+                         hint="a cell's resistances follow temperature_c through ecm_parameters")
+    temp_at = _temperature_function(temperature_c)
+    circ = _circuit(target, soc_window, pack_resistance_factor)
     if soc_initial is None:
         soc_initial = circ.soc_high
     if not (math.isfinite(soc_initial) and 0.0 <= soc_initial <= 1.0):
         raise InputError("soc_initial", soc_initial, "0 ≤ soc_initial ≤ 1")
     for k, st in enumerate(parsed):
-        _check_static(k, st, circ, on_current_limit)
+        _check_static(k, st, circ, on_current_limit, temp_at(0.0))
 
     state = _State(float(soc_initial), float(v_rc_initial_v[0]), float(v_rc_initial_v[1]))
     cols: dict[str, list[float]] = {n: [] for n in ("time_s", "current_a", "voltage_v", "soc", "ocv_v", "v_rc1_v",
@@ -732,11 +783,12 @@ def run_protocol(
         limited_col.append(lim)
 
     for k, st in enumerate(parsed):
-        run = _Runner(circ, st, clip_current=on_current_limit == "clip")
+        run = _Runner(circ, st, clip_current=on_current_limit == "clip", charge_limit=charge_current_limit_a)
         h_max = st.dt_s or dt_s
         limit_s = min(st.duration_s or math.inf, max_step_s)
         t_start, e_start, q_start, soc_start = t, energy_wh, capacity_ah, state.soc
-        prm = circ.params(state.soc)
+        run.temperature_c = temp_at(t)
+        prm = circ.params(state.soc, run.temperature_c)
         i_last, v_last, ocv0, lim0 = run.instant(state, prm, run.i_set)
         checks = _checks(st, circ, state, i_last)
         record(k, state, i_last, v_last, ocv0, lim0)
@@ -748,7 +800,8 @@ def run_protocol(
             h = min(h_max, remaining)
             if remaining - h < 1e-9 * h_max:
                 h = remaining
-            prm = circ.params(state.soc)
+            run.temperature_c = temp_at(t_start + elapsed)
+            prm = circ.params(state.soc, run.temperature_c)
             sub = run.substep(state, h, prm)
             i_end, v_end, ocv_end, lim_end = run.instant(sub.end, prm, sub.current_a)
             hit = [c for c in checks if c.fn(sub.end, i_end, v_end) <= 0.0]
@@ -810,7 +863,25 @@ def _locate(run: _Runner, s0: _State, prm: tuple[float, float, float, float, flo
     return best_h, best
 
 
-def _check_static(k: int, st: Step, circ: _Circuit, on_current_limit: str) -> None:
+def _temperature_function(temperature_c: float | Callable[[float], float]) -> Callable[[float], float]:
+    """``temperature_c`` (a constant or a function of time [s]) as a checked function of time → °C."""
+    if callable(temperature_c):
+        fn = temperature_c
+
+        def checked(time_s: float) -> float:
+            value = float(fn(time_s))
+            if not math.isfinite(value):
+                raise InputError("temperature_c", f"{value!r} at t = {time_s:g} s", "a finite temperature [°C]")
+            return value
+
+        return checked
+    const = float(temperature_c)
+    if not math.isfinite(const):
+        raise InputError("temperature_c", temperature_c, "a finite temperature [°C] or a function of time")
+    return lambda time_s: const
+
+
+def _check_static(k: int, st: Step, circ: _Circuit, on_current_limit: str, temperature_c: float = 25.0) -> None:
     """Errors that need no simulation: a constant current over the limit, a hold outside the voltage window."""
     where = f"step {k} {str(st)!r}"
     if st.control in ("current", "c_rate"):
@@ -824,7 +895,7 @@ def _check_static(k: int, st: Step, circ: _Circuit, on_current_limit: str) -> No
         raise InputError(f"{where}: hold voltage", f"{st.value:g} V",
                          f"{circ.voltage_min_v:g} … {circ.voltage_max_v:g} V, the {circ.what}'s voltage window")
     if st.control == "voltage":
-        r0, r1, _, r2, _ = circ.params(0.5)
+        r0, r1, _, r2, _ = circ.params(0.5, temperature_c)
         if r0 <= 0.0 and r1 <= 0.0 and r2 <= 0.0:
             raise InputError(f"{where}: hold", circ.what, "a circuit with some resistance (R0, R1 or R2 > 0)",
                              hint="with no resistance the hold current is undefined")
