@@ -542,6 +542,53 @@ def _plot_charge(res: Any, path: Path) -> None:
     plt.close(fig)
 
 
+LIFE_KEYS = [
+    ("ageing_model", "ageing model (proxy for the cell)"), ("years_to_80pct", "years to 80 % SOH"),
+    ("km_to_80pct", "km to 80 % SOH"), ("soh_after_5_years_pct", "SOH after 5 years [%]"),
+    ("soh_after_10_years_pct", "SOH after 10 years [%]"),
+    ("resistance_growth_10_years_pct", "resistance growth after 10 years [%]"),
+    ("km_per_year", "distance per year [km]"), ("energy_grid_kwh_per_year", "energy from the grid per year [kWh]"),
+    ("years_simulated", "years simulated"),
+]
+
+
+@app.command()
+def life(
+    vehicle: Annotated[str, typer.Option("--vehicle", "-v", help="Bundled name or TOML file.")] = "compact-ev-150kw",
+    duty: Annotated[Path, typer.Option("--duty", help="Duty TOML file (docs/life.md).")] = Path("duty.toml"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
+) -> None:
+    """Battery life on a daily duty: years and km to 80 % state of health, and the resistance growth."""
+    try:
+        from tyaga import life as life_mod
+        from tyaga import vehicles
+
+        spec = vehicles.load(vehicle)
+        res = life_mod.life(spec, duty)
+    except InputError as exc:
+        _fail(exc)
+        return
+    row = res.to_dict()
+    if as_json:
+        from tyaga.results import to_jsonable
+
+        sys.stdout.write(json.dumps(to_jsonable(row), indent=2, ensure_ascii=False) + "\n")
+        return
+
+    def pct(v: float | None, minus: float = 0.0) -> float:
+        return float("nan") if v is None else (v - minus) * 100.0
+
+    shown = row | {"name": res.vehicle, "soh_after_5_years_pct": pct(row["soh_after_5_years"]),
+                   "soh_after_10_years_pct": pct(row["soh_after_10_years"]),
+                   "resistance_growth_10_years_pct": pct(row["resistance_after_10_years"], 1.0)}
+    shown = {k: (float("nan") if v is None else v) for k, v in shown.items()}
+    console.print(_table(f"tyaga life — {res.vehicle} on {res.duty or duty.name}", [shown], LIFE_KEYS))
+    if row["years_to_80pct"] == float("inf"):
+        console.print(f"80 % SOH not reached within {res.years:g} years (—)", highlight=False)
+    for note in res.notes:
+        err_console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     """Entry point of the ``tyaga`` console script."""
     try:
