@@ -145,3 +145,24 @@ def test_ambient_adds_the_cabin_hvac_load_to_the_auxiliaries() -> None:
 def test_ambient_out_of_range_is_an_input_error() -> None:
     with pytest.raises(InputError, match="ambient_c"):
         simulate("compact-ev-150kw", "udds", timeseries=False, ambient_c=99.0)
+
+
+def test_a_pack_drained_to_the_end_of_its_window_stops_the_vehicle() -> None:
+    """Driving past the usable window: the BMS cuts traction and auxiliaries at ``soc_min``; the vehicle
+    coasts, the shortfall is reported, and SOC never runs on below the window (it used to reach −0.38)."""
+    from tyaga import cycles
+
+    spec = vehicles.from_dict(car_dict(**{"battery.usable_energy_kwh": 20.0}))
+    long = cycles.load("wltc3b").repeat(10)  # 233 km, about 1.4× what 20 kWh drive
+    res = simulate(spec, long, timeseries=True, with_acceleration=False)
+    s = res.summary.iloc[0]
+    soc = res.timeseries["soc"].to_numpy()[0]
+    soc_min = spec.battery.soc_min
+    step_soc = float(np.max(-np.diff(soc)))  # the largest SOC drop of one step
+    assert soc.min() >= soc_min - step_soc   # at most the one step that crosses the window's end
+    assert s["exhausted_s"] > 3600.0 and s["trace_miss_s"] > 3600.0
+    assert s["distance_km"] == pytest.approx(s["range_km"], rel=0.01)  # it stops where the range run ends
+    balance = s["energy_chemical_wh"] - (s["energy_wheel_wh"] + s["energy_drivetrain_loss_wh"]
+                                          + s["energy_friction_brake_wh"] + s["energy_aux_wh"]
+                                          + s["energy_battery_loss_wh"])
+    assert abs(balance) <= 1e-6 * s["energy_chemical_wh"]

@@ -19,6 +19,9 @@ One step from ``t_k`` to ``t_{k+1}`` (all forces at the mean speed ``u = (v_k + 
    voltage less the step-mean RC voltages and the effective step resistance (exact for a constant current
    over the step): ``I = 2P / (E + √(E² − 4RP))``;
 6. SOC by coulomb counting; RC voltages by their exact step solution.
+7. a step that starts at or below ``soc_min`` (the end of the usable window) is "empty": the BMS has
+   disconnected the load, so there is no traction and no auxiliary power, only regenerative charging;
+   the vehicle coasts, the shortfall shows as trace-miss time and the step counts as exhausted.
 
 Every energy is accounted per step so that ``OCV·I·Δt = wheel + drivetrain + friction + aux + battery loss``
 holds to rounding error.
@@ -216,7 +219,10 @@ def _step(p, c, ocv_tab, maps, steps, v, v_tgt, sin_t, cos_t, soc, v1, v2, out):
     r_eff = c[6]
     inv_r = c[7]
 
-    aux = p[AUX]
+    # At the end of the SOC window the BMS disconnects the load: no traction and no auxiliaries, only
+    # regenerative charging (the vehicle coasts to a stop and reports the shortfall as exhausted time).
+    empty = soc <= p[SOC_MIN]
+    aux = 0.0 if empty else p[AUX]
     limited = 0.0
     u = 0.5 * (v + v_tgt)
     v_new = v_tgt
@@ -236,7 +242,7 @@ def _step(p, c, ocv_tab, maps, steps, v, v_tgt, sin_t, cos_t, soc, v1, v2, out):
         loss = _loss(p, maps, steps, w_m, t_m)
         p_term = p_mech + loss + aux
         # discharge power limit of the pack over this step
-        i_lim = p[I_DIS]
+        i_lim = 0.0 if empty else p[I_DIS]
         if r_eff > 0.0:
             i_lim = min(i_lim, (e_eff - p[V_MIN]) * inv_r, 0.5 * e_eff * inv_r)
         i_lim = max(i_lim, 0.0)
@@ -319,7 +325,7 @@ def _step(p, c, ocv_tab, maps, steps, v, v_tgt, sin_t, cos_t, soc, v1, v2, out):
 
     p_term = p_elec + aux
     cur = _current(e_eff, r_eff, p_term)
-    exhausted = 0.0
+    exhausted = 1.0 if empty else 0.0
     if math.isnan(cur):
         cur = 0.5 * e_eff * inv_r
         exhausted = 1.0
