@@ -54,7 +54,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tyaga.errors import InputError
-from tyaga.thermal import KELVIN_OFFSET_K, _arr, _check, thermal_step, warn_if_outside
+from tyaga.thermal import KELVIN_OFFSET_K, _arr, _check, broadcast_params, thermal_step, warn_if_outside
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -167,15 +167,7 @@ def cabin_params(
               np.asarray(heat_pump, dtype=float), heat_pump_max_heat_w, heat_pump_min_ambient_c, heater_efficiency,
               heat_pump_carnot_fraction, ac_carnot_fraction, blower_power_w, control_gain_w_per_k,
               door_air_exchange_kg_per_stop]
-    arrays = [np.atleast_1d(_arr(v)) for v in values]
-    try:
-        b = np.broadcast_arrays(*arrays)
-    except ValueError as exc:
-        raise InputError("cabin parameters", [a.shape for a in arrays],
-                         "scalars or arrays of one common length (one value per design)") from exc
-    p = dict(zip(_FIELDS, [np.array(x, dtype=float).reshape(-1) for x in b], strict=True))
-    for k, v in p.items():
-        _check(k, v, np.isfinite(v), "a finite number")
+    p = broadcast_params("cabin parameters", _FIELDS, values)
     _check("heat_capacity_j_per_k", p["heat_capacity_j_per_k"], p["heat_capacity_j_per_k"] > 0, "> 0 [J/K]")
     for k in ("ua_w_per_k", "fresh_air_mass_flow_kg_per_s", "glazing_area_m2", "occupants", "heater_max_power_w",
               "cooler_max_power_w", "heat_pump_max_heat_w", "blower_power_w", "control_gain_w_per_k",

@@ -160,6 +160,23 @@ class PackThermalParams:
                             np.inf)
 
 
+def broadcast_params(what: str, names: tuple[str, ...], values: list[npt.ArrayLike]) -> dict[str, FloatArray]:
+    """Per-design parameter arrays: ``values`` broadcast to one common length, each finite, keyed by ``names``.
+
+    Raises :class:`InputError` when the lengths do not broadcast or a value is not finite.
+    """
+    arrays = [np.atleast_1d(_arr(v)) for v in values]
+    try:
+        b = np.broadcast_arrays(*arrays)
+    except ValueError as exc:
+        raise InputError(what, [a.shape for a in arrays],
+                         "scalars or arrays of one common length (one value per design)") from exc
+    p = dict(zip(names, [np.array(x, dtype=float).reshape(-1) for x in b], strict=True))
+    for k, v in p.items():
+        _check(k, v, np.isfinite(v), "a finite number")
+    return p
+
+
 def pack_thermal_params(
     heat_capacity_j_per_k: npt.ArrayLike,
     ua_w_per_k: npt.ArrayLike,
@@ -182,14 +199,7 @@ def pack_thermal_params(
     values = [_arr(v) for v in (heat_capacity_j_per_k, ua_w_per_k, heater_on_below_c, cooler_on_above_c,
                                 heater_max_power_w, heater_efficiency, cooler_max_power_w, cooler_cop,
                                 control_band_k)]
-    try:
-        b = np.broadcast_arrays(*[np.atleast_1d(v) for v in values])
-    except ValueError as exc:
-        raise InputError("thermal parameters", [v.shape for v in values],
-                         "scalars or arrays of one common length (one value per design)") from exc
-    p = dict(zip(names, [np.array(x, dtype=float).reshape(-1) for x in b], strict=True))
-    for k, v in p.items():
-        _check(k, v, np.isfinite(v), "a finite number")
+    p = broadcast_params("thermal parameters", names, values)
     _check("heat_capacity_j_per_k", p["heat_capacity_j_per_k"], p["heat_capacity_j_per_k"] > 0, "> 0 [J/K]")
     _check("ua_w_per_k", p["ua_w_per_k"], p["ua_w_per_k"] >= 0, "≥ 0 [W/K]")
     _check("heater_max_power_w", p["heater_max_power_w"], p["heater_max_power_w"] >= 0, "≥ 0 [W]")
