@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from tyaga.cell import OCV_GRID_POINTS, CellSpec, ecm_parameters, ocv_on_grid
+from tyaga.cell import OCV_GRID_POINTS, CellSpec, ecm_parameters, ocv_on_grid, ocv_window_energy_wh
 from tyaga.errors import InputError
 from tyaga.vehicle import SHORTCUT_C_RATES, VehicleSpec
 
@@ -70,10 +70,9 @@ class PackModel:
         return self.window_energy_wh(self.soc_min, self.soc_max)
 
     def window_energy_wh(self, soc_low: float, soc_high: float) -> float:
-        """∫ OCV dQ between two SOCs [Wh]."""
+        """∫ OCV dQ between two SOCs [Wh], exact for the pack's OCV grid (:func:`tyaga.cell.ocv_window_energy_wh`)."""
         grid = np.linspace(0.0, 1.0, self.ocv_v.size)
-        s = np.linspace(soc_low, soc_high, 1001)
-        return float(np.trapezoid(np.interp(s, grid, self.ocv_v), s) * self.capacity_ah)
+        return ocv_window_energy_wh(grid, self.ocv_v, self.capacity_ah, soc_low, soc_high)
 
 
 def pack_from_cell(

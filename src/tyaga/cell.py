@@ -277,9 +277,8 @@ class CellSpec(BaseModel):
 
     @property
     def energy_wh(self) -> float:
-        """Energy from full to empty at open circuit: ∫ OCV dQ [Wh]."""
-        grid = np.linspace(0.0, 1.0, 2001)
-        return float(np.trapezoid(ocv(self, grid), grid) * self.capacity_ah)
+        """Energy from full to empty at open circuit: ∫ OCV dQ [Wh] (exact for the OCV table)."""
+        return ocv_window_energy_wh(self.ocv.soc, self.ocv.voltage_v, self.capacity_ah, 0.0, 1.0)
 
     @property
     def tau1_s(self) -> float:
@@ -381,6 +380,19 @@ def ocv(cell: CellSpec, soc: npt.ArrayLike, temperature_c: npt.ArrayLike | None 
         return u
     dudt = np.interp(s, cell.ocv.soc, cell.ocv.entropic_v_per_k)
     return u + dudt * (np.asarray(temperature_c, dtype=float) - REFERENCE_TEMPERATURE_C)
+
+
+def ocv_window_energy_wh(soc: npt.ArrayLike, voltage_v: npt.ArrayLike, capacity_ah: float,
+                         soc_low: float, soc_high: float) -> float:
+    """Energy between two SOCs at open circuit, ``Q · ∫ OCV ds`` [Wh], for a piecewise-linear OCV table.
+
+    ``soc`` (increasing, 0 … 1) and ``voltage_v`` [V] are the table, ``capacity_ah`` [Ah] the charge from
+    SOC 0 to 1. The trapezoid rule on the table's breakpoints inside the window plus its two ends is exact for
+    linear interpolation; this is the one energy integral of the cell, the pack builder and the pack model.
+    """
+    s = np.asarray(soc, dtype=float)
+    pts = np.unique(np.concatenate([[soc_low, soc_high], s[(s > soc_low) & (s < soc_high)]]))
+    return float(np.trapezoid(np.interp(pts, s, np.asarray(voltage_v, dtype=float)), pts) * capacity_ah)
 
 
 def ocv_on_grid(cell: CellSpec, points: int = OCV_GRID_POINTS) -> FloatArray:

@@ -23,11 +23,10 @@ import math
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tyaga.battery import PackModel, pack_from_cell
-from tyaga.cell import CellSpec, ecm_parameters, ocv
+from tyaga.cell import CellSpec, ecm_parameters, ocv, ocv_window_energy_wh
 from tyaga.errors import InputError
 
 Cooling = Literal["air", "liquid-plate", "immersion", "none"]
@@ -153,10 +152,9 @@ def _input_error(exc: ValidationError, data: dict[str, Any]) -> InputError:
 
 
 def window_energy_wh(cell: CellSpec, soc_low: float, soc_high: float) -> float:
-    """One cell's energy between two SOCs at open circuit, ``Q · ∫ OCV ds`` [Wh] (exact for the OCV table)."""
-    s = np.asarray(cell.ocv.soc)
-    pts = np.unique(np.concatenate([[soc_low, soc_high], s[(s > soc_low) & (s < soc_high)]]))
-    return float(np.trapezoid(ocv(cell, pts), pts) * cell.capacity_ah)
+    """One cell's energy between two SOCs at open circuit, ``Q · ∫ OCV ds`` [Wh] (exact for the OCV table;
+    :func:`tyaga.cell.ocv_window_energy_wh`)."""
+    return ocv_window_energy_wh(cell.ocv.soc, cell.ocv.voltage_v, cell.capacity_ah, soc_low, soc_high)
 
 
 def gross_energy_wh(d: PackDesign) -> float:

@@ -11,15 +11,18 @@ initial SOC and resistance factor as inputs, and its pack circuit has interconne
 resistances of 1 nΩ (an ideal circuit, as tyaga's).
 
 Compared at every sample (liionpack's last sample repeats its last step and is left out): every cell's
-current, within 1 % of the largest cell current of the run (|ΔI| ≤ 0.01 · max |I|), and the pack voltage,
-within 1 % (|ΔV|/V). The profile has no current reversal: liionpack takes each cell's resistance as
+current within 1 % of its own value (|ΔI|/|I|; measured worst 0.83 %) and within 1 % of the largest cell
+current of the run (|ΔI| ≤ 0.01 · max |I|; measured 0.28 %), and the pack voltage within 1 % (|ΔV|/V;
+measured 0.58 %). The profile has no current reversal: liionpack takes each cell's resistance as
 ``|OCV − V| / I`` of the step before, which breaks down near zero current (and it rejects rest steps).
 
 The two schemes differ in their time discretisation: liionpack shares a step's current by the cells'
 resistance lagged by one step; tyaga by the exact step-mean voltage of each cell. Both converge to the
 continuous solution: tyaga's samples agree with a 20× finer tyaga run to 0.03 % of full scale (currents)
 and 4·10⁻⁷ (pack voltage), liionpack's to 0.28 % and 0.58 % (largest where the current falls by a third
-or more within a step); so the gap below is liionpack's own discretisation error.
+or more within a step); so the gap below is liionpack's own discretisation error. Run at 0.05 s steps
+instead of 0.25 s (48 s instead of 12 s, so not in the suite), liionpack comes closer to tyaga: per cell
+0.83 % → 0.56 %, full scale 0.28 % → 0.088 %, pack voltage 0.58 % → 0.16 %.
 
 Negative control: the same comparison with tyaga's cells all nominal (no resistance or capacity spread)
 must fail the 1 % bar — the currents within a group differ by more than that.
@@ -141,6 +144,9 @@ def test_pack_with_spread_matches_liionpack(runs: dict[str, Any]) -> None:
     spread = np.ptp(i_ref[:-1].reshape(-1, SERIES, PARALLEL), axis=2).max() / np.abs(i_ref).max()
     assert spread > 0.1, "the cells share the current too evenly to test the sharing"
     assert g["current"] <= TOLERANCE, f"cell currents differ by {g['current']:.2%} of full scale"
+    m = i_ref.shape[0] - 1
+    per_cell = np.abs(ours["current_a"].values[:m] - i_ref[:m]) / np.abs(i_ref[:m])
+    assert per_cell.max() <= TOLERANCE, f"a cell current differs by {per_cell.max():.2%} of its own value"
     assert g["voltage"] <= TOLERANCE, f"pack voltage differs by {g['voltage']:.2%}"
 
 
