@@ -187,6 +187,24 @@ def test_range_wltp_json(tmp_path: Path, default_json: tuple[Path, Run]) -> None
     assert list(tmp_path.iterdir()) == []  # range writes no files
 
 
+def test_range_with_the_pack_thermal_model(tmp_path: Path) -> None:
+    """--pack-thermal: a cold-soaked pack goes less far than a preconditioned one, and the table says why."""
+    cold = tyaga(tmp_path, "range", "-v", DEFAULT_VEHICLE, "--ambient-c", "-20", "--pack-thermal", "--json")
+    warm = tyaga(tmp_path, "range", "-v", DEFAULT_VEHICLE, "--ambient-c", "-20", "--pack-thermal",
+                 "--pack-temperature-c", "25", "--json")
+    assert cold.rc == 0 and warm.rc == 0, cold.err + warm.err
+    c, w = cold.json(), warm.json()
+    assert c["range_km"] < w["range_km"]
+    assert c["energy_btms_wh"] > w["energy_btms_wh"] > 0.0
+    assert c["energy_battery_loss_wh"] > w["energy_battery_loss_wh"]
+    table = tyaga(tmp_path, "simulate", "-v", DEFAULT_VEHICLE, "--ambient-c", "-10", "--pack-thermal",
+                  "--out", "res")
+    assert table.rc == 0, table.err
+    assert "pack heater/chiller" in table.out
+    bad = tyaga(tmp_path, "range", "--pack-temperature-c", "25")
+    assert_clean_failure(bad, "pack_temperature_initial_c = 25.0", "--pack-thermal")
+
+
 def test_range_epa_json_is_label_adjusted(tmp_path: Path) -> None:
     run = tyaga(tmp_path, "range", "--procedure", "epa", "--vehicle", DEFAULT_VEHICLE, "--json")
     assert run.rc == 0, run.err

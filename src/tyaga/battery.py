@@ -152,19 +152,29 @@ def pack_shortcut(
     )
 
 
+def cell_for_vehicle(spec: VehicleSpec) -> CellSpec | None:
+    """The cell of a cell-built vehicle pack (a bundled name, or a file relative to the vehicle file);
+    ``None`` for a pack-level shortcut."""
+    b = spec.battery
+    if not b.from_cell:
+        return None
+    from tyaga import cells
+
+    assert b.cell is not None
+    cell_ref = b.cell
+    if spec.base_dir is not None and ("/" in cell_ref or cell_ref.endswith(".toml")):
+        from pathlib import Path
+
+        cell_ref = str(Path(spec.base_dir) / cell_ref)
+    return cells.load(cell_ref)
+
+
 def pack_for_vehicle(spec: VehicleSpec) -> PackModel:
     """The pack of a vehicle spec (loads the named cell for a cell-built pack)."""
     b = spec.battery
-    if b.from_cell:
-        from tyaga import cells
-
-        assert b.cell is not None and b.series is not None and b.parallel is not None
-        cell_ref = b.cell
-        if spec.base_dir is not None and ("/" in cell_ref or cell_ref.endswith(".toml")):
-            from pathlib import Path
-
-            cell_ref = str(Path(spec.base_dir) / cell_ref)
-        cell = cells.load(cell_ref)
+    cell = cell_for_vehicle(spec)
+    if cell is not None:
+        assert b.series is not None and b.parallel is not None
         return pack_from_cell(cell, b.series, b.parallel, b.soc_min, b.soc_max, b.max_discharge_c, b.max_charge_c)
     assert b.usable_energy_kwh is not None and b.nominal_voltage_v is not None
     dis, chg = SHORTCUT_C_RATES[spec.vehicle_class]

@@ -49,6 +49,8 @@ class DesignBatch:
     map_steps: FloatArray       # (n_maps, 2): speed step [rad/s], torque step [N·m]
     hvac_power_w: FloatArray | None = None  # (n_designs,) cabin HVAC in the aux load; None: no climate load
     ambient_c: float | None = None          # ambient temperature of the climate load [°C]
+    pack_thermal: bool = False              # pack temperature a state of the engine (engine step 8)
+    aux_profiles: FloatArray | None = None  # (n_profiles, n_t − 1) extra aux power [W] on a cycle's first pass
 
     def __len__(self) -> int:
         return len(self.names)
@@ -92,24 +94,77 @@ def cabin_hvac_power_w(specs: Sequence[VehicleSpec], ambient_c: float) -> FloatA
     """
     from tyaga import climate
 
-    by_class: dict[str, float] = {}
+    by_class: dict[tuple[str, bool], float] = {}
     for s in specs:
-        if s.vehicle_class not in by_class:
-            cab = climate.cabin_params_for_class(s.vehicle_class)
-            by_class[s.vehicle_class] = float(np.asarray(climate.steady_hvac_power_w(cab, ambient_c)).reshape(-1)[0])
-    return np.array([by_class[s.vehicle_class] for s in specs])
+        key = (s.vehicle_class, s.climate.heat_pump)
+        if key not in by_class:
+            cab = climate.cabin_params_for_class(s.vehicle_class, heat_pump=s.climate.heat_pump)
+            by_class[key] = float(np.asarray(climate.steady_hvac_power_w(cab, ambient_c)).reshape(-1)[0])
+    return np.array([by_class[(s.vehicle_class, s.climate.heat_pump)] for s in specs])
+
+
+#: Pack temperature of a batch without the thermal coupling: the 25 °C at which its circuit holds [°C].
+UNCOUPLED_PACK_TEMPERATURE_C = 25.0
+#: Sink (ambient) temperature of a coupled run without ``ambient_c``: the 23 °C of the test procedures [°C].
+TEST_AMBIENT_C = 23.0
+
+
+def _thermal_row(spec: VehicleSpec, pack: PackModel, sink_c: float, initial_c: float) -> FloatArray:
+    """The engine's thermal columns (``thermal_on`` … ``r_factor_*``) of one design."""
+    from tyaga import thermal
+    from tyaga.battery import cell_for_vehicle
+    from tyaga.cell import CellSpec
+
+    cell = cell_for_vehicle(spec)
+    b = spec.battery
+    tp = thermal.thermal_params_for_pack(
+        pack, cell, cooling=b.cooling,
+        ua_w_per_k=thermal.AMBIENT_UA_W_PER_K_PER_KWH[b.cooling] * pack.energy_wh / 1000.0,
+        heater_max_power_w=None if b.heater_power_kw is None else b.heater_power_kw * 1000.0,
+        cooler_max_power_w=None if b.chiller_power_kw is None else b.chiller_power_kw * 1000.0)
+    soc_mid = 0.5 * (pack.soc_min + pack.soc_max)
+    dudt = 0.0 if cell is None else float(np.asarray(thermal.pack_entropic_v_per_k(cell, soc_mid, pack.series)))
+    f = CellSpec.model_fields
+
+    def window(name: str) -> float:
+        return float(getattr(cell, name) if cell is not None else f[name].default)
+
+    row = np.zeros(len(engine.PARAMS))
+    vals = {
+        "thermal_on": 1.0, "heat_capacity_j_per_k": tp.heat_capacity_j_per_k[0], "ua_w_per_k": tp.ua_w_per_k[0],
+        "sink_temperature_c": sink_c, "temperature_initial_c": initial_c,
+        "heater_on_below_c": tp.heater_on_below_c[0], "cooler_on_above_c": tp.cooler_on_above_c[0],
+        "heater_max_power_w": tp.heater_max_power_w[0], "heater_efficiency": tp.heater_efficiency[0],
+        "cooler_max_power_w": tp.cooler_max_power_w[0], "cooler_cop": tp.cooler_cop[0],
+        "control_band_k": tp.control_band_k[0], "entropic_v_per_k": dudt,
+        "discharge_temperature_min_c": window("temperature_min_discharge_c"),
+        "discharge_temperature_max_c": window("temperature_max_discharge_c"),
+        "charge_temperature_min_c": window("temperature_min_charge_c"),
+        "charge_temperature_max_c": window("temperature_max_charge_c"),
+        "derate_band_k": thermal.DEFAULT_DERATE_BAND_K,
+    }
+    for k, v in vals.items():
+        row[engine.P[k]] = v
+    row[engine.RF0:engine.RF0 + engine.N_RF] = thermal.resistance_factor_table(
+        cell, np.asarray(engine.RFACTOR_GRID_C), soc=soc_mid)
+    return row
 
 
 def build_batch(
     vehicles: VehicleLike | Sequence[VehicleLike],
     soc_initial: float | None = None,
     ambient_c: float | None = None,
+    pack_thermal: bool = False,
+    pack_temperature_initial_c: float | None = None,
 ) -> DesignBatch:
     """Resolve vehicle specs and turn them into engine inputs (one row per design).
 
     ``ambient_c``: ``None`` is the test procedures' condition (climate control off, as EPA and WLTP test);
     a temperature adds each cabin's steady HVAC power at that ambient to the auxiliary load
-    (:func:`cabin_hvac_power_w`).
+    (:func:`cabin_hvac_power_w`). ``pack_thermal``: the pack temperature becomes a state of the run (engine
+    step 8: resistance and current limits follow it, the BTMS draws from the battery, losses heat the pack),
+    with the ambient (or the test's 23 °C) as its sink; it starts at ``pack_temperature_initial_c``
+    (default: the sink's temperature, a pack soaked at the ambient). Without it the pack is at 25 °C.
     """
     if isinstance(vehicles, VehicleSpec | str | Path):
         vehicles = [vehicles]
@@ -151,6 +206,7 @@ def build_batch(
         row[engine.LC0], row[engine.LKC], row[engine.LKI], row[engine.LKW] = c0, kc, ki, kw
         row[engine.MAP] = -1.0
         row[engine.REGEN_ETA] = pt.regen_efficiency or 0.0
+        row[engine.AUX_PROFILE] = -1.0
         if pt.efficiency_map:
             ref = (pt.efficiency_map, s.base_dir)
             if ref not in map_by_ref:
@@ -174,6 +230,8 @@ def build_batch(
         row[engine.I_DIS], row[engine.I_CH] = pk.max_discharge_current_a, pk.max_charge_current_a
         row[engine.SOC_MIN], row[engine.SOC_MAX] = pk.soc_min, pk.soc_max
         row[engine.SOC0] = pk.soc_max if soc_initial is None else soc_initial
+        row[engine.TH_T0] = UNCOUPLED_PACK_TEMPERATURE_C
+        row[engine.RF0:engine.RF0 + engine.N_RF] = 1.0
         ocv[i] = pk.ocv_v
     if map_tables:
         maps = np.stack(map_tables)
@@ -189,7 +247,48 @@ def build_batch(
             raise InputError("ambient_c", ambient_c, "-50 … 60 °C")
         hvac = cabin_hvac_power_w(specs, ambient_c)
         params[:, engine.AUX] += hvac
-    return DesignBatch([s.name for s in specs], specs, packs, params, ocv, maps, steps, hvac, ambient_c)
+    if pack_temperature_initial_c is not None:
+        if not pack_thermal:
+            raise InputError("pack_temperature_initial_c", pack_temperature_initial_c,
+                             "only with the pack thermal model on (pack_thermal=True, --pack-thermal)")
+        if not (math.isfinite(pack_temperature_initial_c) and -50.0 <= pack_temperature_initial_c <= 80.0):
+            raise InputError("pack_temperature_initial_c", pack_temperature_initial_c, "-50 … 80 °C")
+    if pack_thermal:
+        sink = TEST_AMBIENT_C if ambient_c is None else float(ambient_c)
+        start = sink if pack_temperature_initial_c is None else float(pack_temperature_initial_c)
+        first = engine.P["thermal_on"]
+        rows: dict[tuple[int, str, str | None], FloatArray] = {}
+        for i, s in enumerate(specs):
+            key = (id(s.battery), s.vehicle_class, s.base_dir)
+            if key not in rows:
+                rows[key] = _thermal_row(s, packs[i], sink, start)
+            params[i, first:] = rows[key][first:]
+    return DesignBatch([s.name for s in specs], specs, packs, params, ocv, maps, steps, hvac, ambient_c,
+                       pack_thermal)
+
+
+def with_cabin_warmup(batch: DesignBatch, cycle: DriveCycle) -> DesignBatch:
+    """The batch with each cabin starting at the ambient temperature (a cold or hot soak) instead of at its
+    setpoint: the HVAC's transient power above its steady value (:func:`tyaga.climate.simulate_cabin`, the
+    cabin of the vehicle's class and heating system, no sun, no door openings, as :func:`cabin_hvac_power_w`)
+    is added to the auxiliary load on the cycle's first pass (in a range run, later passes run at the steady
+    power: the cabin has settled by then — the warm-up takes minutes, docs/climate.md)."""
+    from tyaga import climate
+
+    if batch.ambient_c is None:
+        raise InputError("cabin_soaked", True, "with an ambient temperature (ambient_c, --ambient-c)")
+    t = np.asarray(cycle.time_s, dtype=float)
+    keys = [(s.vehicle_class, s.climate.heat_pump) for s in batch.specs]
+    distinct = list(dict.fromkeys(keys))
+    rows = []
+    for cls, hp in distinct:
+        cab = climate.cabin_params_for_class(cls, heat_pump=hp)
+        run = climate.simulate_cabin(t, batch.ambient_c, cab)
+        steady = float(np.asarray(climate.steady_hvac_power_w(cab, batch.ambient_c)).reshape(-1)[0])
+        rows.append(run["hvac_power_w"][0] - steady)
+    params = batch.params.copy()
+    params[:, engine.AUX_PROFILE] = [float(distinct.index(k)) for k in keys]
+    return dataclasses.replace(batch, params=params, aux_profiles=np.vstack(rows))
 
 
 def _cycle_arrays(cycle: DriveCycle) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -201,14 +300,18 @@ def run_summary(batch: DesignBatch, cycle: DriveCycle) -> FloatArray:
     """Engine summary matrix (n_designs × len(engine.SUMMARY)) without recording time series."""
     t, v, g = _cycle_arrays(cycle)
     dummy = np.zeros((1, 1, 1))
-    return engine.run_cycle(batch.params, batch.ocv_tables, batch.maps, batch.map_steps, t, v, g, False, dummy)
+    return engine.run_cycle(batch.params, batch.ocv_tables, batch.maps, batch.map_steps, t, v, g, False, dummy,
+                            batch.aux_profiles)
 
 
-def run_range(batch: DesignBatch, cycle: DriveCycle, max_distance_m: float = MAX_RANGE_M) -> FloatArray:
-    """Range runs from ``soc_max``: (n_designs × 4) range_m, ended_by code, cycles, terminal energy [J]."""
+def run_range(batch: DesignBatch, cycle: DriveCycle, max_distance_m: float = MAX_RANGE_M,
+              with_summary: bool = False) -> FloatArray:
+    """Range runs from ``soc_max``: (n_designs × 4) range_m, ended_by code, cycles, terminal energy [J]
+    (``with_summary``: the range run's engine summary before those, as :func:`tyaga.engine.run_range`)."""
     t, v, g = _cycle_arrays(cycle)
     b = batch.with_soc_initial(batch.params[:, engine.SOC_MAX])
-    return engine.run_range(b.params, b.ocv_tables, b.maps, b.map_steps, t, v, g, max_distance_m)
+    return engine.run_range(b.params, b.ocv_tables, b.maps, b.map_steps, t, v, g, max_distance_m, with_summary,
+                            b.aux_profiles)
 
 
 def acceleration_time(batch: DesignBatch, speed_kmh: float = 100.0) -> FloatArray:
@@ -224,6 +327,7 @@ def acceleration_time(batch: DesignBatch, speed_kmh: float = 100.0) -> FloatArra
     v[0] = 0.0
     g = np.zeros(t.size)
     b = batch.with_soc_initial(batch.params[:, engine.SOC_MAX])
+    b.params[:, engine.AUX_PROFILE] = -1.0  # a cabin's warm-up belongs to the cycle's time line, not to this run
     series = np.zeros((len(engine.SERIES), t.size, len(b)))
     engine.run_cycle(b.params, b.ocv_tables, b.maps, b.map_steps, t, v, g, True, series)
     speed = series[engine.S["speed_mps"]]  # (n_t, n_d)
@@ -331,6 +435,11 @@ def _summary_columns(batch: DesignBatch, cycle: DriveCycle, summ: FloatArray, rn
     data["battery_power_max_w"] = col["battery_power_max_w"]
     data["limited_s"] = col["limited_s"]
     data["exhausted_s"] = col["exhausted_s"]
+    if batch.pack_thermal:
+        for name in ("pack_temperature_end_c", "pack_temperature_min_c", "pack_temperature_max_c"):
+            data[name] = col[name]
+        data["energy_btms_wh"] = col["btms_energy_j"] * wh
+        data["energy_pack_heat_wh"] = col["pack_heat_j"] * wh
     return data
 
 
@@ -365,7 +474,7 @@ def _timeseries(batch: DesignBatch, cycle: DriveCycle, series: FloatArray) -> xr
     ds["energy_chemical_wh"] = (("design", "time"), cum(series[S["chemical_power_w"]]))
     ds["energy_regen_wh"] = (("design", "time"), cum(np.maximum(-series[S["motor_electrical_power_w"]], 0.0)))
     units = {"_mps": "m/s", "_n": "N", "_w": "W", "_wh": "Wh", "_a": "A", "_v": "V", "_nm": "N·m",
-             "_rad_s": "rad/s", "_m": "m", "_s": "s"}
+             "_rad_s": "rad/s", "_m": "m", "_s": "s", "_c": "°C"}
     for name in ds.data_vars:
         for suf, unit in units.items():
             if str(name).endswith(suf):
@@ -385,6 +494,9 @@ def simulate(
     with_acceleration: bool = True,
     payload_kg: float | None = None,
     ambient_c: float | None = None,
+    pack_thermal: bool = False,
+    pack_temperature_initial_c: float | None = None,
+    cabin_soaked: bool = False,
 ) -> SimulationResult:
     """Drive one or many vehicles over a cycle (one engine call for the whole batch).
 
@@ -400,6 +512,15 @@ def simulate(
     ambient_c: ``None`` (default) drives at the test procedures' condition, climate control off; a temperature
         [°C] adds each cabin's steady HVAC power at that ambient to the auxiliary load (``hvac_power_w`` in the
         summary; its energy is part of ``energy_aux_wh``).
+    pack_thermal: couple the pack's temperature (engine step 8, docs/thermal.md): its resistance, current
+        limits and BTMS follow it; the summary gains ``pack_temperature_*_c``, ``energy_btms_wh`` (part of
+        ``energy_aux_wh``) and ``energy_pack_heat_wh``. The range and 0–100 km/h runs start from the same
+        temperature.
+    pack_temperature_initial_c: the pack's temperature at the start (default: the ambient, a cold-soaked or
+        heat-soaked pack; e.g. 25 for a preconditioned one).
+    cabin_soaked: the cabin starts at the ambient temperature and the HVAC warms (cools) it to its setpoint
+        (:func:`with_cabin_warmup`); default: the cabin starts at its setpoint (preconditioned), the HVAC at
+        its steady power. Needs ``ambient_c``.
     """
     if isinstance(vehicles, VehicleSpec | str | Path):
         vehicles = [vehicles]
@@ -409,11 +530,15 @@ def simulate(
             raise InputError("payload_kg", payload_kg, "0 ≤ payload_kg ≤ 40000")
         specs = [s.model_copy(update={"body": s.body.model_copy(update={"payload_kg": payload_kg})}) for s in specs]
     cyc = _resolve_cycle(cycle)
-    batch = build_batch(specs, soc_initial=soc_initial, ambient_c=ambient_c)
+    batch = build_batch(specs, soc_initial=soc_initial, ambient_c=ambient_c, pack_thermal=pack_thermal,
+                        pack_temperature_initial_c=pack_temperature_initial_c)
+    if cabin_soaked:
+        batch = with_cabin_warmup(batch, cyc)
     t, v, g = _cycle_arrays(cyc)
     if timeseries:
         series = np.zeros((len(engine.SERIES), t.size, len(batch)))
-        summ = engine.run_cycle(batch.params, batch.ocv_tables, batch.maps, batch.map_steps, t, v, g, True, series)
+        summ = engine.run_cycle(batch.params, batch.ocv_tables, batch.maps, batch.map_steps, t, v, g, True, series,
+                                batch.aux_profiles)
     else:
         series = None
         summ = run_summary(batch, cyc)

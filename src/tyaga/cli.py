@@ -105,6 +105,15 @@ SIMULATE_KEYS = [
 ]
 
 
+THERMAL_KEYS = [
+    ("pack_temperature_min_c", "pack temperature, lowest [°C]"),
+    ("pack_temperature_max_c", "pack temperature, highest [°C]"),
+    ("pack_temperature_end_c", "pack temperature at the end [°C]"),
+    ("energy_btms_wh", "of the auxiliaries: pack heater/chiller [Wh]"),
+    ("energy_pack_heat_wh", "heat into the pack (losses + BTMS) [Wh]"),
+]
+
+
 @app.command()
 def simulate(
     vehicle: Annotated[list[str] | None, typer.Option("--vehicle", "-v", help="Bundled name or TOML file; "
@@ -114,6 +123,15 @@ def simulate(
     ambient_c: Annotated[float | None, typer.Option(help="Ambient temperature [°C]: adds the cabin's steady "
                                                     "HVAC load. Without it: test conditions, 23 °C, climate "
                                                     "control off.")] = None,
+    pack_thermal: Annotated[bool, typer.Option("--pack-thermal", help="Pack temperature as a state: its "
+                                               "resistance, current limits and BTMS follow it (starts at the "
+                                               "ambient unless --pack-temperature-c).")] = False,
+    pack_temperature_c: Annotated[float | None, typer.Option(help="Pack temperature at the start [°C], "
+                                                             "with --pack-thermal (e.g. 25: preconditioned)."
+                                                             )] = None,
+    cabin_soaked: Annotated[bool, typer.Option("--cabin-soaked", help="The cabin starts at the ambient and "
+                                               "warms/cools to its setpoint (default: preconditioned, steady "
+                                               "HVAC). Needs --ambient-c.")] = False,
     out: Annotated[Path, typer.Option(help="Folder for the plot and the time series.")] = Path("tyaga-out"),
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
 ) -> None:
@@ -127,7 +145,8 @@ def simulate(
         from tyaga import results
         from tyaga.chain import simulate as run
 
-        res = run(specs, cyc, payload_kg=payload_kg, ambient_c=ambient_c)
+        res = run(specs, cyc, payload_kg=payload_kg, ambient_c=ambient_c, pack_thermal=pack_thermal,
+                  pack_temperature_initial_c=pack_temperature_c, cabin_soaked=cabin_soaked)
         rows = res.to_dicts()
         assert res.timeseries is not None
         ts = results.timeseries_table(res.timeseries)
@@ -144,7 +163,8 @@ def simulate(
     if as_json:
         _emit_json(rows)
         return
-    console.print(_table(f"tyaga simulate — {res.cycle.name}", rows, SIMULATE_KEYS))
+    keys = SIMULATE_KEYS + (THERMAL_KEYS if pack_thermal else [])
+    console.print(_table(f"tyaga simulate — {res.cycle.name}", rows, keys))
     console.print(f"wrote {out}/summary.csv, summary.json, timeseries.csv, simulation.png")
 
 
@@ -158,6 +178,15 @@ def range_(
     ambient_c: Annotated[float | None, typer.Option(help="Ambient temperature [°C]: adds the cabin's steady "
                                                     "HVAC load. Without it: the procedure's conditions (23 °C, "
                                                     "climate control off).")] = None,
+    pack_thermal: Annotated[bool, typer.Option("--pack-thermal", help="Pack temperature as a state: its "
+                                               "resistance, current limits and BTMS follow it (starts at the "
+                                               "ambient unless --pack-temperature-c).")] = False,
+    pack_temperature_c: Annotated[float | None, typer.Option(help="Pack temperature at the start [°C], "
+                                                             "with --pack-thermal (e.g. 25: preconditioned)."
+                                                             )] = None,
+    cabin_soaked: Annotated[bool, typer.Option("--cabin-soaked", help="The cabin starts at the ambient and "
+                                               "warms/cools to its setpoint (default: preconditioned, steady "
+                                               "HVAC). Needs --ambient-c.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
 ) -> None:
     """Range and consumption by a test procedure."""
@@ -170,9 +199,12 @@ def range_(
         from tyaga import procedures
 
         if procedure is Procedure.epa:
-            df = procedures.epa_label(specs, ambient_c=ambient_c)
+            df = procedures.epa_label(specs, ambient_c=ambient_c, pack_thermal=pack_thermal,
+                                      pack_temperature_initial_c=pack_temperature_c, cabin_soaked=cabin_soaked)
         else:
-            df = procedures.wltp(specs, cyc or procedures.WLTP_CYCLE, ambient_c=ambient_c)
+            df = procedures.wltp(specs, cyc or procedures.WLTP_CYCLE, ambient_c=ambient_c,
+                                 pack_thermal=pack_thermal, pack_temperature_initial_c=pack_temperature_c,
+                                 cabin_soaked=cabin_soaked)
     except InputError as exc:
         _fail(exc)
         return
@@ -189,6 +221,10 @@ def range_(
                  ("energy_ac_wh_per_km_city", "city [Wh/km]"), ("energy_ac_wh_per_km_highway", "highway [Wh/km]")]
     else:
         keys += [("cycle", "cycle"), ("ended_by", "ended by"), ("energy_dc_wh_per_km", "at battery [Wh/km]")]
+        if pack_thermal:
+            keys += [("pack_temperature_end_c", "pack temperature at the end [°C]"),
+                     ("energy_btms_wh", "pack heater/chiller [Wh]"),
+                     ("energy_battery_loss_wh", "battery resistance [Wh]")]
     console.print(_table(f"tyaga range — {procedure.value}", rows, keys))
 
 

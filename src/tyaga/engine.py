@@ -22,6 +22,14 @@ One step from ``t_k`` to ``t_{k+1}`` (all forces at the mean speed ``u = (v_k + 
 7. a step that starts at or below ``soc_min`` (the end of the usable window) is "empty": the BMS has
    disconnected the load, so there is no traction and no auxiliary power, only regenerative charging;
    the vehicle coasts, the shortfall shows as trace-miss time and the step counts as exhausted.
+8. pack temperature (designs with ``thermal_on = 1``; the others keep the 25 °C circuit, bit for bit): at the
+   step's start temperature ``T`` the pack resistances are ``f_R(T)·R`` (a per-design table of
+   R(T)/R(25 °C) on :data:`RFACTOR_GRID_C`; the RC time constants are held), the discharge and charge current
+   limits are multiplied by the BMS derating of :func:`tyaga.thermal.current_limit_factor` (1 inside the
+   cell's window less a band, linear to 0 at its limits), and the BTMS heat and electrical draw are those of
+   :func:`tyaga.thermal.btms_power` (the draw is part of the auxiliary load). After the step the heat
+   ``(OCV − V)·I − I·(T + 273.15)·dU/dT + Q_btms`` is held over the step and ``C·dT/dt = Q − UA·(T − T_sink)``
+   is stepped exactly (:func:`tyaga.thermal.thermal_step`). The OCV stays the 25 °C table.
 
 Every energy is accounted per step so that ``OCV·I·Δt = wheel + drivetrain + friction + aux + battery loss``
 holds to rounding error.
@@ -49,12 +57,28 @@ PARAMS = (
     "loss_constant_w", "loss_copper_w_per_nm2", "loss_iron_w_s", "loss_windage_w_s3", "map_index",
     "capacity_as", "r0_ohm", "r1_ohm", "c1_f", "r2_ohm", "c2_f",
     "voltage_min_v", "voltage_max_v", "max_discharge_current_a", "max_charge_current_a",
-    "soc_min", "soc_max", "soc_initial", "regen_efficiency",
+    "soc_min", "soc_max", "soc_initial", "regen_efficiency", "aux_profile",
+    # pack thermal coupling (used when thermal_on = 1; see the module docstring, step 8)
+    "thermal_on", "heat_capacity_j_per_k", "ua_w_per_k", "sink_temperature_c", "temperature_initial_c",
+    "heater_on_below_c", "cooler_on_above_c", "heater_max_power_w", "heater_efficiency",
+    "cooler_max_power_w", "cooler_cop", "control_band_k", "entropic_v_per_k",
+    "discharge_temperature_min_c", "discharge_temperature_max_c", "charge_temperature_min_c",
+    "charge_temperature_max_c", "derate_band_k",
 )
+#: Temperatures of the per-design resistance-factor table R(T)/R(25 °C) [°C] (linear between, held beyond).
+RFACTOR_GRID_C = tuple(float(t) for t in range(-40, 65, 5))
+PARAMS = PARAMS + tuple(f"r_factor_{i:02d}" for i in range(len(RFACTOR_GRID_C)))
 P = {name: i for i, name in enumerate(PARAMS)}
 (M_EFF, MASS, F0, F1, F2, CRR, WR, GR, ETA_G, P_PEAK, T_PEAK, P_REGEN, V_REGEN, AUX,
  LC0, LKC, LKI, LKW, MAP, Q_AS, R0, R1, C1, R2, C2, V_MIN, V_MAX, I_DIS, I_CH,
- SOC_MIN, SOC_MAX, SOC0, REGEN_ETA) = range(len(PARAMS))
+ SOC_MIN, SOC_MAX, SOC0, REGEN_ETA, AUX_PROFILE,
+ TH_ON, TH_C, TH_UA, TH_SINK, TH_T0, TH_HEAT_BELOW, TH_COOL_ABOVE, TH_HEAT_MAX, TH_HEAT_ETA,
+ TH_COOL_MAX, TH_COOL_COP, TH_BAND, TH_DUDT, TD_MIN, TD_MAX, TC_MIN, TC_MAX, T_BAND) = range(P["r_factor_00"])
+RF0 = P["r_factor_00"]
+N_RF = len(RFACTOR_GRID_C)
+RF_T0 = RFACTOR_GRID_C[0]
+RF_STEP = RFACTOR_GRID_C[1] - RFACTOR_GRID_C[0]
+KELVIN = 273.15
 
 #: Time-series variables recorded per step (index k holds the step that ends at t_k; index 0 = start).
 SERIES = (
@@ -62,6 +86,7 @@ SERIES = (
     "wheel_power_w", "motor_speed_rad_s", "motor_torque_nm", "motor_power_w", "motor_electrical_power_w",
     "drivetrain_loss_w", "friction_brake_power_w", "aux_power_w", "battery_power_w", "battery_loss_w",
     "chemical_power_w", "current_a", "voltage_v", "ocv_v", "soc", "limited",
+    "pack_temperature_c", "btms_power_w", "pack_heat_w",
 )
 S = {name: i for i, name in enumerate(SERIES)}
 
@@ -71,6 +96,8 @@ SUMMARY = (
     "aero_energy_j", "rolling_energy_j", "grade_energy_j", "drivetrain_loss_j", "friction_brake_j",
     "battery_loss_j", "aux_energy_j", "regen_energy_j", "traction_energy_j", "trace_miss_s", "limited_s",
     "soc_end", "voltage_min_v", "current_max_a", "battery_power_max_w", "exhausted_s",
+    "pack_temperature_end_c", "pack_temperature_min_c", "pack_temperature_max_c", "btms_energy_j",
+    "pack_heat_j",
 )
 U = {name: i for i, name in enumerate(SUMMARY)}
 
@@ -177,8 +204,38 @@ def _current(e: float, r: float, pw: float) -> float:
     return 2.0 * pw / (e + math.sqrt(disc))
 
 
+@_kernel
+def _rfactor(p: FloatArray, temp: float) -> float:
+    """R(T)/R(25 °C) of design ``p`` at pack temperature ``temp`` [°C] from its table (held beyond the ends)."""
+    x = (temp - RF_T0) / RF_STEP
+    if x <= 0.0:
+        return p[RF0]
+    if x >= N_RF - 1:
+        return p[RF0 + N_RF - 1]
+    i = int(x)
+    f = x - i
+    return p[RF0 + i] + f * (p[RF0 + i + 1] - p[RF0 + i])
+
+
+@_kernel
+def _derate(temp: float, lo: float, hi: float, band: float) -> float:
+    """BMS current derating (as :func:`tyaga.thermal.current_limit_factor`): 1 inside ``lo + b … hi − b``,
+    linear to 0 at ``lo`` and ``hi``, 0 beyond; ``b = min(band, (hi − lo)/2)``; a step when band = 0."""
+    if band <= 0.0:
+        return 1.0 if lo <= temp <= hi else 0.0
+    b = min(band, 0.5 * (hi - lo))
+    return min(max(min(temp - lo, hi - temp) / b, 0.0), 1.0)
+
+
+@_kernel
+def _ramp(x: float, band: float) -> float:
+    if band > 0.0:
+        return min(max(x / band, 0.0), 1.0)
+    return 1.0 if x > 0.0 else 0.0
+
+
 #: Per-design constants for one step length (see :func:`_constants`).
-N_CONST = 14
+N_CONST = 16
 
 
 @_kernel
@@ -203,26 +260,53 @@ def _constants(p, dt, c):
     c[11] = 1.0 / p[ETA_G]
     c[12] = p[T_PEAK] * p[GR] * p[ETA_G] / p[WR]
     c[13] = p[M_EFF] / dt
+    # exact thermal step: ΔT = Δt·φ(a)/C · (Q − UA·(T − T_sink)), a = UA·Δt/C, φ(a) = (1 − e^−a)/a
+    if p[TH_ON] > 0.0:
+        a = p[TH_UA] * dt / p[TH_C]
+        phi = -math.expm1(-a) / a if a > 1e-12 else 1.0 - 0.5 * a
+        c[14] = dt * phi / p[TH_C]
+    else:
+        c[14] = 0.0
+    c[15] = p[TH_UA]
 
 
 @_kernel
-def _step(p, c, ocv_tab, maps, steps, v, v_tgt, sin_t, cos_t, soc, v1, v2, out):
+def _step(p, c, ocv_tab, maps, steps, v, v_tgt, sin_t, cos_t, soc, v1, v2, temp, aux_extra, out):
     """Advance one design by one step. Writes the step's quantities into ``out`` (length of SERIES)
-    and returns the new (speed, soc, v_rc1, v_rc2). ``c`` holds the step constants of :func:`_constants`."""
+    and returns the new (speed, soc, v_rc1, v_rc2, pack temperature). ``c`` holds the step constants of
+    :func:`_constants`; ``aux_extra`` [W] is this step's value of the design's auxiliary profile."""
     dt = c[0]
     f_grade = p[MASS] * GRAVITY * sin_t
     eta_g = p[ETA_G]
 
-    # Battery circuit over the step: E_eff − R_eff·I is the step-mean terminal voltage.
-    ocv = _ocv(ocv_tab, soc)
-    e_eff = ocv - c[4] * v1 - c[5] * v2
-    r_eff = c[6]
-    inv_r = c[7]
-
     # At the end of the SOC window the BMS disconnects the load: no traction and no auxiliaries, only
     # regenerative charging (the vehicle coasts to a stop and reports the shortfall as exhausted time).
     empty = soc <= p[SOC_MIN]
-    aux = 0.0 if empty else p[AUX]
+
+    # Pack temperature at the step's start: resistance factor, current derating, BTMS (step 8).
+    thermal = p[TH_ON] > 0.0
+    f_r = 1.0
+    i_dis = p[I_DIS]
+    i_ch = p[I_CH]
+    q_btms = 0.0
+    p_btms = 0.0
+    if thermal:
+        f_r = _rfactor(p, temp)
+        i_dis *= _derate(temp, p[TD_MIN], p[TD_MAX], p[T_BAND])
+        i_ch *= _derate(temp, p[TC_MIN], p[TC_MAX], p[T_BAND])
+        if not empty:
+            heat = p[TH_HEAT_MAX] * _ramp(p[TH_HEAT_BELOW] - temp, p[TH_BAND])
+            cool = p[TH_COOL_MAX] * _ramp(temp - p[TH_COOL_ABOVE], p[TH_BAND])
+            q_btms = heat - cool
+            p_btms = heat / p[TH_HEAT_ETA] + cool / p[TH_COOL_COP]
+
+    # Battery circuit over the step: E_eff − R_eff·I is the step-mean terminal voltage.
+    ocv = _ocv(ocv_tab, soc)
+    e_eff = ocv - c[4] * v1 - c[5] * v2
+    r_eff = c[6] * f_r
+    inv_r = c[7] / f_r
+
+    aux = 0.0 if empty else p[AUX] + aux_extra + p_btms
     limited = 0.0
     u = 0.5 * (v + v_tgt)
     v_new = v_tgt
@@ -242,7 +326,7 @@ def _step(p, c, ocv_tab, maps, steps, v, v_tgt, sin_t, cos_t, soc, v1, v2, out):
         loss = _loss(p, maps, steps, w_m, t_m)
         p_term = p_mech + loss + aux
         # discharge power limit of the pack over this step
-        i_lim = 0.0 if empty else p[I_DIS]
+        i_lim = 0.0 if empty else i_dis
         if r_eff > 0.0:
             i_lim = min(i_lim, (e_eff - p[V_MIN]) * inv_r, 0.5 * e_eff * inv_r)
         i_lim = max(i_lim, 0.0)
@@ -297,7 +381,7 @@ def _step(p, c, ocv_tab, maps, steps, v, v_tgt, sin_t, cos_t, soc, v1, v2, out):
         if p_mech > cap:
             p_mech = cap
         # charge power limit of the pack (most negative terminal power)
-        i_lo = -p[I_CH]
+        i_lo = -i_ch
         if r_eff > 0.0:
             i_lo = max(i_lo, (e_eff - p[V_MAX]) * inv_r)
         i_lo = min(i_lo, 0.0)
@@ -332,8 +416,13 @@ def _step(p, c, ocv_tab, maps, steps, v, v_tgt, sin_t, cos_t, soc, v1, v2, out):
     v_term = e_eff - r_eff * cur
     p_term_actual = v_term * cur
     soc_new = soc - cur * c[8]
-    v1_new = v1 * c[2] + p[R1] * cur * (1.0 - c[2])
-    v2_new = v2 * c[3] + p[R2] * cur * (1.0 - c[3])
+    v1_new = v1 * c[2] + p[R1] * f_r * cur * (1.0 - c[2])
+    v2_new = v2 * c[3] + p[R2] * f_r * cur * (1.0 - c[3])
+    q_pack = 0.0
+    temp_new = temp
+    if thermal:
+        q_pack = (ocv - v_term) * cur - cur * (temp + KELVIN) * p[TH_DUDT] + q_btms
+        temp_new = temp + c[14] * (q_pack - c[15] * (temp - p[TH_SINK]))
 
     out[0] = v_new
     out[1] = f_inert
@@ -356,7 +445,10 @@ def _step(p, c, ocv_tab, maps, steps, v, v_tgt, sin_t, cos_t, soc, v1, v2, out):
     out[18] = ocv
     out[19] = soc_new
     out[20] = limited + 2.0 * exhausted
-    return v_new, soc_new, v1_new, v2_new
+    out[21] = temp_new
+    out[22] = p_btms
+    out[23] = q_pack
+    return v_new, soc_new, v1_new, v2_new, temp_new
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -374,7 +466,7 @@ def _grade_trig(time_s, grade):
     return dts, sn, cs
 
 
-def _run_core(params, ocv_tabs, maps, steps, dts, sn, cs, speed_mps, record, series, range_mode,
+def _run_core(params, ocv_tabs, maps, steps, aux_prof, dts, sn, cs, speed_mps, record, series, range_mode,
               max_distance_m, result, out, cst, acc):
     """The one compiled loop behind :func:`run_cycle` and :func:`run_range`.
 
@@ -383,7 +475,9 @@ def _run_core(params, ocv_tabs, maps, steps, dts, sn, cs, speed_mps, record, ser
     Writes ``result`` (n_d, len(SUMMARY) + 4): the summary, then range_m, ended_by code, cycles started
     and the terminal energy [J] up to the end point (range mode only). ``dts``, ``sn``, ``cs`` are the
     steps' Δt, sin θ and cos θ (:func:`_grade_trig`); ``out``, ``cst`` and ``acc`` are scratch rows of
-    len(SERIES), N_CONST and len(SUMMARY).
+    len(SERIES), N_CONST and len(SUMMARY). ``aux_prof`` (n_profiles, n_t − 1): per-step auxiliary power added
+    on the first pass of the cycle to the designs whose ``aux_profile`` column names the row (e.g. a cabin
+    warming up from a cold soak; later passes run at the steady ``aux_power_w``).
     """
     n_d = params.shape[0]
     n_t = speed_mps.shape[0]
@@ -392,14 +486,18 @@ def _run_core(params, ocv_tabs, maps, steps, dts, sn, cs, speed_mps, record, ser
     for d in range(n_d):
         p = params[d]
         tab = ocv_tabs[d]
+        prof = int(p[AUX_PROFILE])
         out[:] = 0.0
         v = speed_mps[0]
         soc = p[SOC0]
         v1 = 0.0
         v2 = 0.0
+        temp = p[TH_T0]
         dt_last = -1.0
         acc[:] = 0.0
         acc[18] = 1e300
+        acc[23] = temp
+        acc[24] = temp
         if record:
             for j in range(ns):
                 series[j, 0, d] = 0.0
@@ -407,6 +505,7 @@ def _run_core(params, ocv_tabs, maps, steps, dts, sn, cs, speed_mps, record, ser
             series[19, 0, d] = soc
             series[18, 0, d] = _ocv(tab, soc)
             series[17, 0, d] = _ocv(tab, soc)
+            series[21, 0, d] = temp
         dist = 0.0
         e_term = 0.0
         ended = -1
@@ -420,8 +519,9 @@ def _run_core(params, ocv_tabs, maps, steps, dts, sn, cs, speed_mps, record, ser
                     dt_last = dt
                 v_old = v
                 soc_old = soc
-                v, soc, v1, v2 = _step(p, cst, tab, maps, steps, v, speed_mps[k + 1], sn[k], cs[k],
-                                       soc, v1, v2, out)
+                extra = aux_prof[prof, k] if prof >= 0 and reps == 0 else 0.0
+                v, soc, v1, v2, temp = _step(p, cst, tab, maps, steps, v, speed_mps[k + 1], sn[k], cs[k],
+                                             soc, v1, v2, temp, extra, out)
                 u = 0.5 * (v_old + v)
                 acc[0] += dt
                 acc[1] += u * dt
@@ -450,6 +550,10 @@ def _run_core(params, ocv_tabs, maps, steps, dts, sn, cs, speed_mps, record, ser
                 acc[18] = min(acc[18], out[17])
                 acc[19] = max(acc[19], out[16])
                 acc[20] = max(acc[20], out[13])
+                acc[23] = min(acc[23], temp)
+                acc[24] = max(acc[24], temp)
+                acc[25] += out[22] * dt
+                acc[26] += out[23] * dt
                 if record:
                     for j in range(ns):
                         series[j, k + 1, d] = out[j]
@@ -476,6 +580,7 @@ def _run_core(params, ocv_tabs, maps, steps, dts, sn, cs, speed_mps, record, ser
             elif ended < 0 and dist - dist_start <= 0.0:
                 ended = 3
         acc[17] = soc
+        acc[22] = temp
         for j in range(nsum):
             result[d, j] = acc[j]
         result[d, nsum] = dist
@@ -488,7 +593,8 @@ _core = numba.njit(cache=True, nogil=True, error_model="numpy", _nrt=False)(_run
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def _run_serial(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, record, series, range_mode, max_distance_m):
+def _run_serial(params, ocv_tabs, maps, steps, aux_prof, time_s, speed_mps, grade, record, series, range_mode,
+                max_distance_m):
     """The loop over one slice of a batch (allocates the result and scratch, then runs :func:`_run_core`).
 
     It releases the GIL, so that threads can run it on slices of a batch."""
@@ -497,8 +603,8 @@ def _run_serial(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, record,
     out = np.zeros(len(SERIES))
     cst = np.zeros(N_CONST)
     acc = np.zeros(len(SUMMARY))
-    _core(params, ocv_tabs, maps, steps, dts, sn, cs, speed_mps, record, series, range_mode, max_distance_m,
-          result, out, cst, acc)
+    _core(params, ocv_tabs, maps, steps, aux_prof, dts, sn, cs, speed_mps, record, series, range_mode,
+          max_distance_m, result, out, cst, acc)
     return result
 
 #: Batches at least this large are split over threads (one slice of designs per thread).
@@ -516,25 +622,39 @@ def worker_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _profiles(aux_profiles: FloatArray | None, params: FloatArray, n_t: int) -> FloatArray:
+    """The auxiliary-profile matrix (a dummy row when none), checked against the designs' indices."""
+    idx = params[:, AUX_PROFILE]
+    if aux_profiles is None:
+        if np.any(idx >= 0):
+            raise ValueError("designs name an auxiliary profile but none was given")
+        return np.zeros((1, max(n_t - 1, 1)))
+    prof = np.ascontiguousarray(aux_profiles, dtype=float)
+    if prof.ndim != 2 or prof.shape[1] != n_t - 1 or np.any(idx >= prof.shape[0]):
+        raise ValueError(f"aux_profiles must be (n_profiles, {n_t - 1}) and cover every design's index")
+    return prof
+
+
 def _run(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, steps: FloatArray, time_s: FloatArray,
          speed_mps: FloatArray, grade: FloatArray, record: bool, series: FloatArray, range_mode: bool,
-         max_distance_m: float) -> FloatArray:
+         max_distance_m: float, aux_profiles: FloatArray | None = None) -> FloatArray:
     """Run the compiled loop; large summary-only batches go over several threads, one slice each.
 
     Every design is independent of the others, so the result does not depend on how the batch is split.
     """
+    prof = _profiles(aux_profiles, params, time_s.shape[0])
     n_d = params.shape[0]
     workers = min(worker_count(), max(1, n_d // (PARALLEL_MIN_DESIGNS // 2)))
     if record or workers == 1 or n_d < PARALLEL_MIN_DESIGNS:
-        return _run_serial(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, record, series, range_mode,
-                           max_distance_m)
+        return _run_serial(params, ocv_tabs, maps, steps, prof, time_s, speed_mps, grade, record, series,
+                           range_mode, max_distance_m)
     bounds = np.linspace(0, n_d, workers + 1).astype(int)
     parts: list[FloatArray] = [np.empty(0)] * workers
 
     def work(i: int) -> None:
         lo, hi = bounds[i], bounds[i + 1]
         parts[i] = _run_serial(np.ascontiguousarray(params[lo:hi]), np.ascontiguousarray(ocv_tabs[lo:hi]), maps,
-                               steps, time_s, speed_mps, grade, False, series, range_mode, max_distance_m)
+                               steps, prof, time_s, speed_mps, grade, False, series, range_mode, max_distance_m)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(work, range(workers)))
@@ -542,22 +662,29 @@ def _run(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, steps: Floa
 
 
 def run_cycle(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, steps: FloatArray, time_s: FloatArray,
-              speed_mps: FloatArray, grade: FloatArray, record: bool, series: FloatArray) -> FloatArray:
-    """Simulate every design over one cycle. ``series`` is (n_series, n_t, n_d) when ``record`` else unused.
+              speed_mps: FloatArray, grade: FloatArray, record: bool, series: FloatArray,
+              aux_profiles: FloatArray | None = None) -> FloatArray:
+    """Simulate every design over one cycle. ``series`` is (n_series, n_t, n_d) when ``record`` else unused;
+    ``aux_profiles`` (n_profiles, n_t − 1) per-step extra auxiliary power [W] for the designs whose
+    ``aux_profile`` column names a row (−1: none).
 
     Returns the summary matrix (n_d, len(SUMMARY)).
     """
-    res = _run(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, record, series, False, 0.0)
+    res = _run(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, record, series, False, 0.0, aux_profiles)
     return res[:, : len(SUMMARY)]
 
 
 def run_range(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, steps: FloatArray, time_s: FloatArray,
-              speed_mps: FloatArray, grade: FloatArray, max_distance_m: float) -> FloatArray:
+              speed_mps: FloatArray, grade: FloatArray, max_distance_m: float,
+              with_summary: bool = False, aux_profiles: FloatArray | None = None) -> FloatArray:
     """Repeat the cycle from each design's ``soc_initial`` until SOC reaches ``soc_min``, a voltage limit
     stops the vehicle following the trace, or ``max_distance_m``.
 
-    Returns (n_d, 4): range_m, ended_by code (see ENDED_BY), cycles started, terminal energy [J].
+    Returns (n_d, 4): range_m, ended_by code (see ENDED_BY), cycles started, terminal energy [J]; with
+    ``with_summary`` (n_d, len(SUMMARY) + 4): the summary of the whole range run (to the end of the step
+    that ended it) before those four. ``aux_profiles``: as :func:`run_cycle`, on the first pass only.
     """
     dummy = np.zeros((1, 1, 1))
-    res = _run(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, False, dummy, True, float(max_distance_m))
-    return res[:, len(SUMMARY):]
+    res = _run(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, False, dummy, True, float(max_distance_m),
+               aux_profiles)
+    return res if with_summary else res[:, len(SUMMARY):]

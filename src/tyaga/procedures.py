@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from tyaga import engine
-from tyaga.chain import CycleLike, VehicleLike, _resolve_cycle, build_batch, run_range
+from tyaga.chain import CycleLike, VehicleLike, _resolve_cycle, build_batch, run_range, with_cabin_warmup
 from tyaga.cycle import DriveCycle
 
 #: EPA's derived 5-cycle adjustment for BEVs: label range = 0.7 × dynamometer range.
@@ -32,23 +32,32 @@ WLTP_CYCLE = "wltc3b"
 
 
 def range_on_cycle(vehicles: VehicleLike | Sequence[VehicleLike], cycle: CycleLike,
-                   ambient_c: float | None = None) -> pd.DataFrame:
+                   ambient_c: float | None = None, pack_thermal: bool = False,
+                   pack_temperature_initial_c: float | None = None, cabin_soaked: bool = False) -> pd.DataFrame:
     """Range of each vehicle driving ``cycle`` back to back from ``soc_max`` (one row per design).
 
     Columns: ``name``, ``cycle``, ``range_km``, ``ended_by`` (soc_min / voltage_limit / max_distance /
     cannot_move), ``cycles`` (repetitions started), ``energy_dc_wh_per_km`` (terminal energy over the
     range ÷ range), ``energy_ac_wh_per_km`` (÷ charger efficiency; no label adjustment) and ``hvac_power_w``.
     ``ambient_c``: ``None`` = the procedure's condition (climate control off); a temperature adds the steady
-    cabin HVAC load at that ambient (:func:`tyaga.chain.cabin_hvac_power_w`).
+    cabin HVAC load at that ambient (:func:`tyaga.chain.cabin_hvac_power_w`). ``pack_thermal`` and
+    ``pack_temperature_initial_c``: the pack's temperature as a state of the run (as in
+    :func:`tyaga.chain.simulate`); the table then also has ``pack_temperature_end_c``, ``energy_btms_wh``
+    (BTMS draw over the range) and ``energy_battery_loss_wh``. ``cabin_soaked``: the cabin warms up from
+    the ambient on the first cycle (:func:`tyaga.chain.with_cabin_warmup`).
     """
     cyc: DriveCycle = _resolve_cycle(cycle)
-    batch = build_batch(vehicles, ambient_c=ambient_c)
-    res = run_range(batch, cyc)
+    batch = build_batch(vehicles, ambient_c=ambient_c, pack_thermal=pack_thermal,
+                        pack_temperature_initial_c=pack_temperature_initial_c)
+    if cabin_soaked:
+        batch = with_cabin_warmup(batch, cyc)
+    full = run_range(batch, cyc, with_summary=True)
+    summ, res = full[:, : len(engine.SUMMARY)], full[:, len(engine.SUMMARY):]
     rng_km = res[:, 0] / 1000.0
     eff = np.array([s.battery.charger_efficiency for s in batch.specs])
     with np.errstate(divide="ignore", invalid="ignore"):
         dc = np.where(rng_km > 0, res[:, 3] / 3600.0 / rng_km, np.nan)
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "name": batch.names,
         "cycle": cyc.name,
         "range_km": rng_km,
@@ -58,16 +67,25 @@ def range_on_cycle(vehicles: VehicleLike | Sequence[VehicleLike], cycle: CycleLi
         "energy_ac_wh_per_km": dc / eff,
         "hvac_power_w": batch.hvac_power_w if batch.hvac_power_w is not None else np.zeros(len(batch)),
     }).rename_axis("design")
+    if pack_thermal:
+        out["pack_temperature_end_c"] = summ[:, engine.U["pack_temperature_end_c"]]
+        out["energy_btms_wh"] = summ[:, engine.U["btms_energy_j"]] / 3600.0
+        out["energy_battery_loss_wh"] = summ[:, engine.U["battery_loss_j"]] / 3600.0
+    return out
 
 
 def wltp(vehicles: VehicleLike | Sequence[VehicleLike], cycle: CycleLike = WLTP_CYCLE,
-         ambient_c: float | None = None) -> pd.DataFrame:
-    """WLTP-style range and AC consumption (unadjusted) on WLTC class 3b by default (``ambient_c``: as
-    :func:`range_on_cycle`)."""
-    return range_on_cycle(vehicles, cycle, ambient_c).assign(procedure="wltp")
+         ambient_c: float | None = None, pack_thermal: bool = False,
+         pack_temperature_initial_c: float | None = None, cabin_soaked: bool = False) -> pd.DataFrame:
+    """WLTP-style range and AC consumption (unadjusted) on WLTC class 3b by default (``ambient_c``,
+    ``pack_thermal``, ``pack_temperature_initial_c``, ``cabin_soaked``: as :func:`range_on_cycle`)."""
+    return range_on_cycle(vehicles, cycle, ambient_c, pack_thermal, pack_temperature_initial_c,
+                          cabin_soaked).assign(procedure="wltp")
 
 
-def epa_label(vehicles: VehicleLike | Sequence[VehicleLike], ambient_c: float | None = None) -> pd.DataFrame:
+def epa_label(vehicles: VehicleLike | Sequence[VehicleLike], ambient_c: float | None = None,
+              pack_thermal: bool = False, pack_temperature_initial_c: float | None = None,
+              cabin_soaked: bool = False) -> pd.DataFrame:
     """EPA-style label values: 0.7-adjusted city, highway and combined range and AC consumption.
 
     Columns: ``range_km`` and ``energy_ac_wh_per_km`` (combined, label-adjusted), plus the city/highway
@@ -75,8 +93,8 @@ def epa_label(vehicles: VehicleLike | Sequence[VehicleLike], ambient_c: float | 
     :func:`range_on_cycle` (the label's 0.7 factor already stands for average weather and climate use, so a
     climate load on top of it is a what-if, not a label).
     """
-    city = range_on_cycle(vehicles, "udds", ambient_c)
-    hwy = range_on_cycle(vehicles, "hwfet", ambient_c)
+    city = range_on_cycle(vehicles, "udds", ambient_c, pack_thermal, pack_temperature_initial_c, cabin_soaked)
+    hwy = range_on_cycle(vehicles, "hwfet", ambient_c, pack_thermal, pack_temperature_initial_c, cabin_soaked)
     w = EPA_CITY_WEIGHT
     out = pd.DataFrame({"name": city["name"], "procedure": "epa"})
     for label, t in (("city", city), ("highway", hwy)):
@@ -86,4 +104,7 @@ def epa_label(vehicles: VehicleLike | Sequence[VehicleLike], ambient_c: float | 
     out["range_km"] = w * out["range_km_city"] + (1 - w) * out["range_km_highway"]
     out["energy_ac_wh_per_km"] = w * out["energy_ac_wh_per_km_city"] + (1 - w) * out["energy_ac_wh_per_km_highway"]
     out["hvac_power_w"] = city["hvac_power_w"]
+    if pack_thermal:
+        for label, t in (("city", city), ("highway", hwy)):
+            out[f"energy_btms_wh_{label}"] = t["energy_btms_wh"]
     return out

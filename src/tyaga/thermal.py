@@ -76,6 +76,15 @@ UA_W_PER_K_PER_KWH: dict[str, float] = {
     "natural-air": 0.5, "forced-air": 3.0, "liquid-plate": 12.0, "immersion": 30.0,
 }
 
+#: Conductance from a pack to the ambient air while it drives, per kWh, by cooling type [W/(K·kWh)]. An
+#: air-cooled pack exchanges heat with the air its fan blows (as :data:`UA_W_PER_K_PER_KWH`); a liquid-
+#: conditioned pack's coolant loop is its BTMS — heating and cooling are the heater and chiller terms — and
+#: with the loop idle (radiator bypassed) only its enclosure meets the air: the natural-air value, a time
+#: constant C/UA of about 3 h for a car pack (0.5 W/(K·kWh) · 77 kWh = 39 W/K against ≈ 4·10⁵ J/K).
+AMBIENT_UA_W_PER_K_PER_KWH: dict[str, float] = {
+    "natural-air": 0.5, "forced-air": 3.0, "liquid-plate": 0.5, "immersion": 0.5,
+}
+
 #: Gravimetric energy of the cells of a pack given as a shortcut (no cell file), used to estimate the cell
 #: mass [Wh/kg]: 200 Wh/kg lies within 150–180 (LFP) and 200–270 (NMC) of current automotive cells. An
 #: assumption.
@@ -96,6 +105,11 @@ DEFAULT_HEATER_EFFICIENCY = 0.95   # PTC / high-voltage coolant heater, electric
 DEFAULT_COOLER_COP = 2.5           # chiller on the A/C loop, heat removed per electrical W
 DEFAULT_HEATER_POWER_W_PER_KWH = 80.0   # e.g. 6 kW for a 75 kWh pack
 DEFAULT_COOLER_POWER_W_PER_KWH = 80.0
+
+#: Width of the BMS current-derating band inside a cell's temperature limits [K]: the rated current is
+#: allowed from ``T_min + band`` to ``T_max − band`` and falls linearly to 0 at the limits
+#: (:func:`current_limit_factor`). An assumption in the style of published BMS derating maps.
+DEFAULT_DERATE_BAND_K = 10.0
 
 #: Temperatures for which the lumped model and the bundled cell data are meant [°C]; outside: a warning.
 VALIDATED_TEMPERATURE_RANGE_C = (-40.0, 80.0)
@@ -536,8 +550,33 @@ def resistance_factor(temperature_c: npt.ArrayLike,
     return np.exp(ea / GAS_CONSTANT_J_PER_MOL_K * inv_k)
 
 
+def resistance_factor_table(cell: CellSpec | None, temperature_c: npt.ArrayLike, soc: float = 0.5,
+                            activation_energy_j_per_mol: float | None = None) -> FloatArray:
+    """Factor on a pack's resistances at each of ``temperature_c`` [°C], relative to 25 °C.
+
+    With a cell: its DC resistance ``R0 + R1 + R2`` at ``soc`` from :func:`tyaga.cell.ecm_parameters` (the
+    cell's measured or fitted table over temperature, or its Arrhenius law) over the same at 25 °C. Without
+    a cell (a pack-level shortcut): :func:`resistance_factor` with ``activation_energy_j_per_mol`` (default
+    :data:`tyaga.cell.DEFAULT_ACTIVATION_ENERGY_J_PER_MOL`).
+    """
+    from tyaga.cell import DEFAULT_ACTIVATION_ENERGY_J_PER_MOL, ecm_parameters
+
+    t = _arr(temperature_c)
+    if cell is None:
+        ea = DEFAULT_ACTIVATION_ENERGY_J_PER_MOL if activation_energy_j_per_mol is None \
+            else activation_energy_j_per_mol
+        return resistance_factor(t, ea)
+
+    def dc(temp: FloatArray) -> FloatArray:
+        p = ecm_parameters(cell, np.full(temp.shape, soc), temp)
+        return np.asarray(p["r0_ohm"] + p["r1_ohm"] + p["r2_ohm"], dtype=float)
+
+    ref = float(dc(np.array([REFERENCE_TEMPERATURE_C]))[0])
+    return dc(t) / ref if ref > 0 else np.ones_like(t)
+
+
 def current_limit_factor(temperature_c: npt.ArrayLike, temperature_min_c: npt.ArrayLike,
-                         temperature_max_c: npt.ArrayLike, derate_band_k: float = 10.0) -> FloatArray:
+                         temperature_max_c: npt.ArrayLike, derate_band_k: float = DEFAULT_DERATE_BAND_K) -> FloatArray:
     """Fraction (0 … 1) of the rated current a BMS allows at ``temperature_c``: 1 between
     ``T_min + band`` and ``T_max − band``, falling linearly to 0 at the cell's limits ``T_min``/``T_max`` and
     0 beyond. Use the cell's discharge limits for the discharge current and its charge limits for the charge

@@ -93,7 +93,10 @@ class _Table(BaseModel):
     def _numbers_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
         # pydantic would read true/false as 1/0 and "12" as 12 for a number: in a TOML file both are mistakes
         annotation = cls.model_fields[str(info.field_name)].annotation
-        takes_text = str in (typing.get_args(annotation) or (annotation,))
+        kinds = typing.get_args(annotation) or (annotation,)
+        takes_text = any(k is str or typing.get_origin(k) is Literal for k in kinds)
+        if bool in kinds and isinstance(value, bool):
+            return value
         if isinstance(value, bool) or (isinstance(value, str) and not takes_text):
             raise PydanticCustomError("number_type", "Input should be a number")
         return value
@@ -167,6 +170,11 @@ class Battery(_Table):
     max_discharge_c: float | None = Field(None, gt=0, le=50, description="Discharge current limit [1/h]; "
                                           "default: the cell's, or SHORTCUT_C_RATES for a shortcut pack")
     max_charge_c: float | None = Field(None, gt=0, le=50, description="Charge (regen) current limit [1/h]")
+    cooling: Literal["natural-air", "forced-air", "liquid-plate", "immersion"] = Field(
+        "liquid-plate", description="Pack cooling type: sets the default heat-transfer conductance and BTMS")
+    heater_power_kw: float | None = Field(None, ge=0, le=200, description="BTMS heater, heat output [kW]; "
+                                          "default by cooling type (tyaga.thermal.thermal_params_for_pack)")
+    chiller_power_kw: float | None = Field(None, ge=0, le=500, description="BTMS chiller, heat removal [kW]")
 
     @model_validator(mode="after")
     def _one_kind(self) -> Battery:
@@ -190,6 +198,12 @@ class Battery(_Table):
         return self.cell is not None
 
 
+class Climate(_Table):
+    """``[climate]``: the cabin's climate system."""
+
+    heat_pump: bool = Field(False, description="Cabin heating by a heat pump (else a resistive PTC heater)")
+
+
 class VehicleSpec(BaseModel):
     """A vehicle as in ``docs/vehicle-format.md`` (``format_version = 1``), with class defaults applied."""
 
@@ -203,6 +217,7 @@ class VehicleSpec(BaseModel):
     body: Body
     powertrain: Powertrain
     battery: Battery
+    climate: Climate = Climate()
     base_dir: str | None = Field(None, exclude=True, description="Folder of the file it came from")
 
 
