@@ -156,6 +156,7 @@ def build_batch(
     ambient_c: float | None = None,
     pack_thermal: bool = False,
     pack_temperature_initial_c: float | None = None,
+    hvac_on: bool = True,
 ) -> DesignBatch:
     """Resolve vehicle specs and turn them into engine inputs (one row per design).
 
@@ -165,6 +166,7 @@ def build_batch(
     step 8: resistance and current limits follow it, the BTMS draws from the battery, losses heat the pack),
     with the ambient (or the test's 23 °C) as its sink; it starts at ``pack_temperature_initial_c``
     (default: the sink's temperature, a pack soaked at the ambient). Without it the pack is at 25 °C.
+    ``hvac_on=False``: the ambient without its cabin load (climate control off, as AAA's first test).
     """
     if isinstance(vehicles, VehicleSpec | str | Path):
         vehicles = [vehicles]
@@ -245,7 +247,7 @@ def build_batch(
     if ambient_c is not None:
         if not (math.isfinite(ambient_c) and -50.0 <= ambient_c <= 60.0):
             raise InputError("ambient_c", ambient_c, "-50 … 60 °C")
-        hvac = cabin_hvac_power_w(specs, ambient_c)
+        hvac = cabin_hvac_power_w(specs, ambient_c) if hvac_on else np.zeros(n)
         params[:, engine.AUX] += hvac
     if pack_temperature_initial_c is not None:
         if not pack_thermal:
@@ -275,8 +277,9 @@ def with_cabin_warmup(batch: DesignBatch, cycle: DriveCycle) -> DesignBatch:
     power: the cabin has settled by then — the warm-up takes minutes, docs/climate.md)."""
     from tyaga import climate
 
-    if batch.ambient_c is None:
-        raise InputError("cabin_soaked", True, "with an ambient temperature (ambient_c, --ambient-c)")
+    if batch.ambient_c is None or batch.hvac_power_w is None or not np.any(batch.hvac_power_w):
+        raise InputError("cabin_soaked", True, "with an ambient temperature (ambient_c, --ambient-c) and the "
+                                               "cabin's climate control on")
     t = np.asarray(cycle.time_s, dtype=float)
     keys = [(s.vehicle_class, s.climate.heat_pump) for s in batch.specs]
     distinct = list(dict.fromkeys(keys))
@@ -497,6 +500,7 @@ def simulate(
     pack_thermal: bool = False,
     pack_temperature_initial_c: float | None = None,
     cabin_soaked: bool = False,
+    hvac_on: bool = True,
 ) -> SimulationResult:
     """Drive one or many vehicles over a cycle (one engine call for the whole batch).
 
@@ -521,6 +525,8 @@ def simulate(
     cabin_soaked: the cabin starts at the ambient temperature and the HVAC warms (cools) it to its setpoint
         (:func:`with_cabin_warmup`); default: the cabin starts at its setpoint (preconditioned), the HVAC at
         its steady power. Needs ``ambient_c``.
+    hvac_on: ``False`` drives at ``ambient_c`` with the climate control off (the pack model still sees the
+        ambient).
     """
     if isinstance(vehicles, VehicleSpec | str | Path):
         vehicles = [vehicles]
@@ -531,7 +537,7 @@ def simulate(
         specs = [s.model_copy(update={"body": s.body.model_copy(update={"payload_kg": payload_kg})}) for s in specs]
     cyc = _resolve_cycle(cycle)
     batch = build_batch(specs, soc_initial=soc_initial, ambient_c=ambient_c, pack_thermal=pack_thermal,
-                        pack_temperature_initial_c=pack_temperature_initial_c)
+                        pack_temperature_initial_c=pack_temperature_initial_c, hvac_on=hvac_on)
     if cabin_soaked:
         batch = with_cabin_warmup(batch, cyc)
     t, v, g = _cycle_arrays(cyc)

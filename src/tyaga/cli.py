@@ -132,6 +132,8 @@ def simulate(
     cabin_soaked: Annotated[bool, typer.Option("--cabin-soaked", help="The cabin starts at the ambient and "
                                                "warms/cools to its setpoint (default: preconditioned, steady "
                                                "HVAC). Needs --ambient-c.")] = False,
+    hvac: Annotated[bool, typer.Option("--hvac/--no-hvac", help="Cabin climate control at --ambient-c "
+                                       "(--no-hvac: off, the ambient still acts on the pack).")] = True,
     out: Annotated[Path, typer.Option(help="Folder for the plot and the time series.")] = Path("tyaga-out"),
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
 ) -> None:
@@ -146,7 +148,7 @@ def simulate(
         from tyaga.chain import simulate as run
 
         res = run(specs, cyc, payload_kg=payload_kg, ambient_c=ambient_c, pack_thermal=pack_thermal,
-                  pack_temperature_initial_c=pack_temperature_c, cabin_soaked=cabin_soaked)
+                  pack_temperature_initial_c=pack_temperature_c, cabin_soaked=cabin_soaked, hvac_on=hvac)
         rows = res.to_dicts()
         assert res.timeseries is not None
         ts = results.timeseries_table(res.timeseries)
@@ -187,6 +189,8 @@ def range_(
     cabin_soaked: Annotated[bool, typer.Option("--cabin-soaked", help="The cabin starts at the ambient and "
                                                "warms/cools to its setpoint (default: preconditioned, steady "
                                                "HVAC). Needs --ambient-c.")] = False,
+    hvac: Annotated[bool, typer.Option("--hvac/--no-hvac", help="Cabin climate control at --ambient-c "
+                                       "(--no-hvac: off, the ambient still acts on the pack).")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
 ) -> None:
     """Range and consumption by a test procedure."""
@@ -200,11 +204,12 @@ def range_(
 
         if procedure is Procedure.epa:
             df = procedures.epa_label(specs, ambient_c=ambient_c, pack_thermal=pack_thermal,
-                                      pack_temperature_initial_c=pack_temperature_c, cabin_soaked=cabin_soaked)
+                                      pack_temperature_initial_c=pack_temperature_c, cabin_soaked=cabin_soaked,
+                                      hvac_on=hvac)
         else:
             df = procedures.wltp(specs, cyc or procedures.WLTP_CYCLE, ambient_c=ambient_c,
                                  pack_thermal=pack_thermal, pack_temperature_initial_c=pack_temperature_c,
-                                 cabin_soaked=cabin_soaked)
+                                 cabin_soaked=cabin_soaked, hvac_on=hvac)
     except InputError as exc:
         _fail(exc)
         return
