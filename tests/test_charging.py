@@ -5,15 +5,20 @@ What is checked:
 
 * a charge to 80 % stops at 80 % of the defined (coulombic) SOC, to 1e-6 — for a cell-built pack, a
   shortcut pack and a cell;
-* a cold pack (−10 °C) charges slower than a warm one (25 °C), and a pack warming during the charge
-  (a temperature history) lies between;
+* one charge-current temperature model: the limit is ``thermal.current_limit_factor`` (the cell's charge
+  window with a linear band) × rated × taper at every row, inside the window, in the band and below it (0);
+  the Arrhenius law acts on the resistance only;
+* a pack in the band (5 °C) charges slower than a warm one (25 °C), and a pack warming during the charge
+  (a temperature history) lies between; a pack outside its window with no heater is a clear error;
+* thermal coupling (``thermal="auto"``): a −10 °C pack is heated by the BTMS from the charger, then charges;
+  the heat balance closes, grid = battery/η + BTMS energy; a heater too weak for the ambient is an error;
 * energy balance: grid = stored + RC + battery losses + charger losses (to 1e-9 relative), the battery
   losses equal the integral of I²R0 + Σ v²/R of the time series (to 1 %), and a closed form for a flat-OCV,
   R-only pack (constant power → constant current);
 * the CP phase obeys the charger power, the CV phase holds the voltage, the current never exceeds the limit;
 * AC: the battery receives η × min(supply, OBC) and the grid delivers battery / η;
-* bad input (target SOC not above the start, charger power ≤ 0, unknown vehicle or charger kind) — one clear
-  message; a cell temperature outside the charge range — a warning naming the range;
+* bad input (target SOC not above the start, charger power ≤ 0, unknown vehicle or charger kind, a cell
+  temperature outside the charge range) — one clear message naming field, value and allowed range;
 * published figures of two real EVs (tests/data/charging_curves.csv, sources in charging_curves.SOURCE.md);
 * the CLI (`tyaga charge`): table, --json keys, --out files, exit code 2 on bad input.
 """
@@ -30,17 +35,18 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from tyaga import cells, vehicles
+from tyaga import cells, thermal, vehicles
 from tyaga.battery import pack_for_vehicle, pack_shortcut
+from tyaga.cell import arrhenius_factor
 from tyaga.charging import (
     DEFAULT_TAPER,
     ChargingRangeWarning,
     charge,
     charge_many,
+    default_charge_thermal,
     default_taper,
     ocv_energy_wh,
     pack_from_published,
-    temperature_derating,
     temperature_series,
 )
 from tyaga.cli import app
@@ -84,60 +90,187 @@ def test_cell_level_cc_cv_stops_at_target() -> None:
 # ============================================================================================== temperature
 
 
-def test_cold_pack_charges_slower_than_warm() -> None:
+def test_pack_in_the_band_charges_slower_than_warm() -> None:
+    """Inside the derating band (0 … 10 °C for a 0 … 45 °C cell) the current falls linearly to 0 at 0 °C."""
     warm = charge(EV, 0.10, 0.80, 150e3, ambient_c=25.0)
-    with pytest.warns(ChargingRangeWarning):
-        cold = charge(EV, 0.10, 0.80, 150e3, ambient_c=-10.0)
-    assert cold.summary["duration_s"] > 1.5 * warm.summary["duration_s"]
-    assert cold.summary["peak_power_w"] < warm.summary["peak_power_w"]
-    assert cold.summary["time_10_80_s"] > warm.summary["time_10_80_s"]
-    # 0 °C lies in between, and is inside the range (no warning)
     with warnings.catch_warnings():
-        warnings.simplefilter("error", ChargingRangeWarning)
-        zero = charge(EV, 0.10, 0.80, 150e3, ambient_c=0.0)
-    assert warm.summary["duration_s"] < zero.summary["duration_s"] < cold.summary["duration_s"]
+        warnings.simplefilter("error", ChargingRangeWarning)  # inside the range: no warning
+        cool = charge(EV, 0.10, 0.80, 150e3, ambient_c=5.0)
+        cold = charge(EV, 0.10, 0.80, 150e3, ambient_c=1.0)
+    assert warm.summary["duration_s"] < cool.summary["duration_s"] < cold.summary["duration_s"]
+    assert cold.summary["peak_power_w"] < cool.summary["peak_power_w"] < warm.summary["peak_power_w"]
+    assert cold.summary["time_10_80_s"] > 1.5 * warm.summary["time_10_80_s"]
+    # at 12 °C the current limit is the full one; the Arrhenius law still raises the resistance: more losses
+    mild = charge(EV, 0.10, 0.95, 150e3, ambient_c=12.0)
+    ref = charge(EV, 0.10, 0.95, 150e3, ambient_c=25.0)
+    assert mild.summary["current_limit_start_a"] == ref.summary["current_limit_start_a"]
+    assert mild.summary["battery_loss_wh"] > 1.2 * ref.summary["battery_loss_wh"]
+    assert mild.summary["duration_s"] >= ref.summary["duration_s"]
 
 
 def test_preconditioned_and_warming_pack() -> None:
-    """A cell temperature given apart from ambient (preconditioned), and a history warming from −10 to 25 °C."""
-    cold = quiet(EV, 0.10, 0.80, 150e3, ambient_c=-10.0)
+    """A cell temperature given apart from ambient (preconditioned), and a history warming from 2 to 25 °C."""
+    cold = charge(EV, 0.10, 0.80, 150e3, ambient_c=2.0)
     pre = charge(EV, 0.10, 0.80, 150e3, ambient_c=-10.0, temperature_c=25.0)
     warm = charge(EV, 0.10, 0.80, 150e3, ambient_c=25.0)
     assert pre.summary["duration_s"] == pytest.approx(warm.summary["duration_s"], rel=1e-12)
-    heating = temperature_series([0.0, 1200.0], [-10.0, 25.0])
-    mid = quiet(EV, 0.10, 0.80, 150e3, ambient_c=-10.0, temperature_c=heating)
+    heating = temperature_series([0.0, 1200.0], [2.0, 25.0])
+    mid = charge(EV, 0.10, 0.80, 150e3, ambient_c=2.0, temperature_c=heating)
     assert warm.summary["duration_s"] < mid.summary["duration_s"] < cold.summary["duration_s"]
     t = mid.data["temperature_c"].to_numpy()
-    assert t[0] == pytest.approx(-10.0) and t[-1] == pytest.approx(25.0)
+    assert t[0] == pytest.approx(2.0) and t[-1] == pytest.approx(25.0)
 
 
-def test_derating_law() -> None:
-    ea = 30000.0
-    assert float(temperature_derating(25.0, ea)) == 1.0 and float(temperature_derating(40.0, ea)) == 1.0
-    r = 8.314462618
-    expected = math.exp(-ea / r * (1 / 263.15 - 1 / 298.15))
-    assert float(temperature_derating(-10.0, ea)) == pytest.approx(expected, rel=1e-12)
-    assert 0.19 < expected < 0.21
+def test_one_charge_current_model_the_bms_window() -> None:
+    """The one model of the charge-current temperature limit: every row's limit is
+    min(I_charger, I_max · taper(SOC) · thermal.current_limit_factor(T, T_min,charge, T_max,charge)) — inside
+    the window, in the band and below it (0) — and the charge obeys it; not the Arrhenius ratio R(25 °C)/R(T)."""
+    spec = vehicles.load(EV)
+    pack = pack_for_vehicle(spec)
+    cell = cells.load(str(spec.battery.cell))
+    lo, hi = cell.temperature_min_charge_c, cell.temperature_max_charge_c
+    pts, fr = DEFAULT_TAPER["NMC"]
+
+    def expected(d):  # type: ignore[no-untyped-def]
+        f = thermal.current_limit_factor(d["temperature_c"].to_numpy(), lo, hi)
+        return np.minimum(500.0, pack.max_charge_current_a * np.interp(d["soc"].to_numpy(), pts, fr) * f)
+
+    runs = {t: charge(EV, 0.10, 0.80, 150e3, temperature_c=t) for t in (25.0, 12.0, 5.0, 1.0)}
+    for t_c, r in runs.items():
+        d = r.data
+        assert np.allclose(d["current_limit_a"], expected(d), rtol=1e-12, atol=1e-9), t_c
+        assert np.all(d["charge_current_a"] <= d["current_limit_a"] * (1 + 1e-9) + 1e-9), t_c
+        cc = d[d["phase"] == "CC"]
+        assert len(cc) and np.allclose(cc["charge_current_a"], cc["current_limit_a"], rtol=1e-9), t_c
+    # 5 °C is half-way through the 10 K band: 0.5 × rated, not the Arrhenius ratio (0.42 at 30 kJ/mol)
+    assert runs[5.0].summary["current_limit_start_a"] == pytest.approx(0.5 * pack.max_charge_current_a, rel=1e-12)
+    assert abs(1.0 / float(arrhenius_factor(5.0, 25.0, cell.activation_energy_j_per_mol)) - 0.5) > 0.05
+    # a coupled cold charge passes through all three regions; below the window the limit and the current are 0
+    cold = quiet(EV, 0.10, 0.80, 150e3, ambient_c=-10.0, thermal="auto")
+    d = cold.data
+    temp = d["temperature_c"].to_numpy()
+    assert np.any(temp < lo) and np.any((temp > lo) & (temp < lo + 10.0)) and np.any(temp >= lo + 10.0)
+    assert np.allclose(d["current_limit_a"], expected(d), rtol=1e-12, atol=1e-9)
+    below = temp <= lo
+    assert np.all(d["current_limit_a"][below] == 0.0) and np.all(d["charge_current_a"][below] == 0.0)
+    assert set(d["phase"][below]) == {"WAIT"}
 
 
-def test_warning_names_the_range() -> None:
-    with pytest.warns(ChargingRangeWarning, match=r"0 … 45 °C") as rec:
-        res = charge(EV, 0.10, 0.80, 150e3, ambient_c=-10.0)
-    assert "-10 °C" in str(rec[0].message)
-    assert res.summary["warnings"] and "0 … 45 °C" in res.summary["warnings"][0]
-    with pytest.warns(ChargingRangeWarning, match=r"0 … 45 °C"):
-        charge(EV, 0.10, 0.80, 150e3, temperature_c=50.0)
+def test_outside_the_window_without_heater_is_an_error() -> None:
+    """No heater (thermal=None) and a start temperature at or beyond the charge range: InputError naming the
+    field, the value and the range — no charge that waits forever."""
+    cases = [({"ambient_c": -10.0}, "ambient_c", "-10 °C"), ({"ambient_c": 0.0}, "ambient_c", "0 °C"),
+             ({"temperature_c": 50.0}, "temperature_c", "50 °C"),
+             ({"temperature_c": temperature_series([0.0, 1200.0], [-10.0, 25.0])}, "temperature_c", "-10 °C")]
+    for kwargs, field, value in cases:
+        with pytest.raises(InputError) as exc:
+            charge(EV, 0.10, 0.80, 150e3, **kwargs)  # type: ignore[arg-type]
+        msg = str(exc.value)
+        assert msg.startswith(f"{field} = ") and value in msg and "0 … 45 °C" in msg, msg
+        assert "thermal='auto'" in msg and "\n" not in msg
+
+
+def test_temperature_leaving_the_window_ends_at_max_duration() -> None:
+    """A prescribed history that leaves the window stops the current (limit 0); the charge ends at
+    max_duration_s with a warning naming the range, not in an endless wait."""
+    leaving = temperature_series([0.0, 300.0], [25.0, -5.0])
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always", ChargingRangeWarning)
+        res = charge(EV, 0.10, 0.80, 150e3, temperature_c=leaving, max_duration_s=1800.0, reference_window=False)
+    assert any("0 … 45 °C" in str(w.message) and "-5 … 0 °C" in str(w.message) for w in rec)
+    s = res.summary
+    assert s["end_reason"] == "max_duration" and s["duration_s"] == pytest.approx(1800.0)
+    assert 0.10 < s["soc_end"] < 0.80 and res.data["current_limit_a"].iloc[-1] == 0.0
+    assert any("before the target" in str(w.message) for w in rec)
+    with pytest.raises(InputError, match="max_duration_s"):
+        charge(EV, 0.10, 0.80, 150e3, max_duration_s=0.0)
+
+
+def test_coupled_cold_charge_heats_then_charges() -> None:
+    """−10 °C ambient, 150 kW, 10 → 80 %, thermal="auto": the BTMS heater (powered by the charger) brings the
+    pack into its window, then it charges; heat and grid energy balance."""
+    warm = charge(EV, 0.10, 0.80, 150e3, ambient_c=25.0)
+    with pytest.warns(ChargingRangeWarning, match=r"started at -10 °C.*0 … 45 °C.*BTMS"):
+        cold = charge(EV, 0.10, 0.80, 150e3, ambient_c=-10.0, thermal="auto")
+    s, d = cold.summary, cold.data
+    assert s["thermal"] == "coupled" and s["end_reason"] == "soc 80 %"
+    assert s["soc_end"] == pytest.approx(0.80, abs=1e-6)
+    temp = d["temperature_c"].to_numpy()
+    assert temp[0] == -10.0 and s["temperature_end_c"] > 10.0 and s["temperature_max_c"] < 45.0
+    wait = d[d["phase"] == "WAIT"]
+    assert np.all(np.diff(wait["temperature_c"]) > 0) and np.all(wait["soc"] == 0.10)
+    assert s["time_to_window_s"] > 0 and s["time_to_window_s"] == pytest.approx(wait["time_s"].max(), abs=60.0)
+    assert s["duration_s"] > 1.2 * warm.summary["duration_s"]
+    assert s["time_10_80_s"] == pytest.approx(s["duration_s"], rel=1e-9)
+    # heat: generated + BTMS = stored + rejected; stored = C·ΔT; generated = the battery's losses (+ RC energy)
+    p = default_charge_thermal(EV)
+    assert s["heat_generated_wh"] + s["btms_heat_wh"] == pytest.approx(s["heat_stored_wh"] + s["heat_rejected_wh"],
+                                                                       rel=1e-6)
+    assert s["heat_stored_wh"] == pytest.approx(float(p.heat_capacity_j_per_k[0]) * (temp[-1] - temp[0]) / 3600.0,
+                                                rel=1e-6)
+    assert s["heat_generated_wh"] == pytest.approx(s["battery_loss_wh"] + s["energy_rc_wh"], rel=1e-6)
+    assert s["btms_heat_wh"] > 0 and s["heat_rejected_wh"] > 0  # heated by the BTMS; the cold ambient took heat
+    assert s["btms_energy_wh"] == pytest.approx(s["btms_heat_wh"] / float(p.heater_efficiency[0]), rel=1e-9)
+    # grid = battery / η + BTMS (the heater draws from the charger, not the battery)
+    eta = s["charger_efficiency"]
+    assert s["energy_grid_wh"] == pytest.approx(s["energy_battery_wh"] / eta + s["btms_energy_wh"], rel=1e-12)
+    assert d["energy_grid_wh"].iloc[-1] == pytest.approx(s["energy_grid_wh"], rel=1e-12)
+    assert d["energy_btms_wh"].iloc[-1] == pytest.approx(s["btms_energy_wh"], rel=1e-12)
+    assert np.trapezoid(d["btms_power_w"], d["time_s"]) / 3600.0 == pytest.approx(s["btms_energy_wh"], rel=0.02)
+    assert s["charger_loss_wh"] == pytest.approx(s["energy_battery_wh"] * (1 / eta - 1), rel=1e-12)
+    # warm start (preconditioned) at the same ambient: no heating, about the warm time
+    pre = charge(EV, 0.10, 0.80, 150e3, ambient_c=-10.0, temperature_c=25.0, thermal="auto")
+    assert pre.summary["btms_energy_wh"] == 0.0 and pre.summary["time_to_window_s"] == 0.0
+    assert pre.summary["duration_s"] == pytest.approx(warm.summary["duration_s"], rel=0.01)
+    assert pre.summary["temperature_end_c"] > 25.0  # the losses warm it faster than the ambient cools it
+
+
+def test_coupled_warm_charge_and_bad_thermal_input() -> None:
+    """At 25 °C the coupling changes the time by < 1 % (the pack warms, the limit stays the full one); a
+    cell gets its own lumped model; thermal input errors are clear."""
+    warm = charge(EV, 0.10, 0.80, 150e3)
+    coupled = charge(EV, 0.10, 0.80, 150e3, thermal="auto")
+    assert coupled.summary["duration_s"] == pytest.approx(warm.summary["duration_s"], rel=0.01)
+    assert coupled.summary["temperature_end_c"] > 25.0 and coupled.summary["battery_loss_wh"] < warm.summary[
+        "battery_loss_wh"]  # warmer → lower resistance
+    assert warm.summary["thermal"] == "input" and warm.summary["btms_energy_wh"] == 0.0
+    assert warm.summary["heat_generated_wh"] is None
+    cell = cells.load("nmc-lg-m50")
+    one = charge(cell, 0.1, 0.8, None, thermal="auto")
+    assert one.summary["temperature_end_c"] > 25.0 and one.summary["btms_energy_wh"] == 0.0
+    with pytest.raises(InputError, match=r"thermal = 'on'"):
+        charge(EV, 0.10, 0.80, 150e3, thermal="on")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"temperature_c .*constant start temperature"):
+        charge(EV, 0.10, 0.80, 150e3, thermal="auto", temperature_c=temperature_series([0, 10], [5, 6]))
+
+
+def test_coupled_heater_too_weak_is_an_error() -> None:
+    """A 1 kW heater cannot hold the pack at 0 °C against UA·(0 − (−40)) ≈ 1.3 kW: InputError naming the field,
+    the value, the range and the heat balance; at −10 °C the same heater is enough (and the charge completes)."""
+    p = default_charge_thermal(EV)
+    weak = thermal.pack_thermal_params(p.heat_capacity_j_per_k, p.ua_w_per_k, heater_max_power_w=1000.0)
+    loss_w = float(p.ua_w_per_k[0]) * 40.0
+    assert loss_w > 1000.0
+    with pytest.raises(InputError, match=r"ambient_c = .*-40 °C.*0 … 45 °C.*heater \(1000 W") as exc:
+        charge(EV, 0.10, 0.80, 150e3, ambient_c=-40.0, thermal=weak)
+    assert "\n" not in str(exc.value)
+    ok = quiet(EV, 0.10, 0.80, 150e3, ambient_c=-10.0, thermal=weak, reference_window=False, dt_s=10.0)
+    assert ok.summary["soc_end"] == pytest.approx(0.80, abs=1e-6)
+    assert ok.summary["time_to_window_s"] > 3600.0  # 10 K × 0.5 MJ/K at < 1 kW: over an hour of heating
 
 
 # ============================================================================================== energy
 
 
 def test_energy_balance_closes() -> None:
-    for res in (charge(EV, 0.10, 0.80, 150e3), charge(EV, 0.05, 0.99, 150e3), charge(EV, 0.10, 0.80, 11e3, "ac")):
+    for res in (charge(EV, 0.10, 0.80, 150e3), charge(EV, 0.05, 0.99, 150e3), charge(EV, 0.10, 0.80, 11e3, "ac"),
+                quiet(EV, 0.10, 0.80, 150e3, ambient_c=-10.0, thermal="auto")):
         s = res.summary
-        total = s["energy_stored_wh"] + s["energy_rc_wh"] + s["battery_loss_wh"] + s["charger_loss_wh"]
+        total = (s["energy_stored_wh"] + s["energy_rc_wh"] + s["battery_loss_wh"] + s["charger_loss_wh"]
+                 + s["btms_energy_wh"])
         assert s["energy_grid_wh"] == pytest.approx(total, rel=1e-9)
-        assert s["energy_grid_wh"] == pytest.approx(s["energy_battery_wh"] / s["charger_efficiency"], rel=1e-12)
+        assert s["energy_grid_wh"] == pytest.approx(s["energy_battery_wh"] / s["charger_efficiency"]
+                                                    + s["btms_energy_wh"], rel=1e-12)
         d = res.data
         loss_integral_wh = np.trapezoid(d["battery_loss_w"], d["time_s"]) / 3600.0
         assert s["battery_loss_wh"] == pytest.approx(loss_integral_wh, rel=0.01)
@@ -330,22 +463,34 @@ def test_cli_charge_table() -> None:
                             "--charger-kw", "150", "--ambient-c", "25"])
     assert r.exit_code == 0, r.output
     assert "duration [min]" in r.stdout and "energy from the grid [kWh]" in r.stdout and EV in r.stdout
-    expected = charge(EV, 0.1, 0.8, 150e3).summary["duration_s"] / 60.0
+    expected = charge(EV, 0.1, 0.8, 150e3, thermal="auto").summary["duration_s"] / 60.0  # --btms by default
     assert f"{expected:,.2f}" in r.stdout
 
 
-def test_cli_charge_json_keys_and_cold_warning() -> None:
+def test_cli_charge_json_keys_and_cold_error() -> None:
     r = runner.invoke(app, ["charge", "--vehicle", EV, "--from-soc-pct", "10", "--to-soc-pct", "80",
-                            "--charger-kw", "150", "--ambient-c", "-10", "--json"])
+                            "--charger-kw", "150", "--ambient-c", "-10", "--cell-temperature-c", "25", "--no-btms",
+                            "--json"])
     assert r.exit_code == 0, r.output
     obj = json.loads(r.stdout)
     for key in ("duration_s", "energy_grid_wh", "energy_battery_wh", "battery_loss_wh", "charger_loss_wh",
-                "time_10_80_s", "energy_grid_10_80_wh", "peak_power_w", "average_power_w", "soc_end",
-                "warnings", "power_curve"):
+                "btms_energy_wh", "time_10_80_s", "energy_grid_10_80_wh", "peak_power_w", "average_power_w",
+                "soc_end", "warnings", "power_curve"):
         assert key in obj
     assert obj["soc_end"] == pytest.approx(0.8, abs=1e-6)
-    assert obj["temperature_c"] == -10.0 and "0 … 45 °C" in obj["warnings"][0]
+    assert obj["temperature_c"] == 25.0 and obj["ambient_c"] == -10.0 and obj["warnings"] == []
     assert len(obj["power_curve"]["soc"]) == len(obj["power_curve"]["charge_power_w"]) > 10
+    # an unconditioned pack held at −10 °C (--no-btms) cannot charge: exit 2, one clear line
+    cold = runner.invoke(app, ["charge", "--vehicle", EV, "--ambient-c", "-10", "--no-btms", "--json"])
+    assert cold.exit_code == 2
+    assert "error:" in cold.output and "-10 °C" in cold.output and "0 … 45 °C" in cold.output
+    assert "--btms" in cold.output and "Traceback" not in cold.output
+    # by default the vehicle's BTMS heats it from the charger first: slower than the preconditioned charge
+    heated = runner.invoke(app, ["charge", "--vehicle", EV, "--ambient-c", "-10", "--json"])
+    assert heated.exit_code == 0, heated.output
+    h = json.loads(heated.stdout)
+    assert h["soc_end"] == pytest.approx(0.8, abs=1e-6)
+    assert h["btms_energy_kwh"] > 0.5 and h["duration_s"] > 1.5 * obj["duration_s"]
 
 
 def test_cli_charge_out_and_kinds(tmp_path: Path) -> None:

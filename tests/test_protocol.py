@@ -644,6 +644,54 @@ def test_pack_resistance_factor() -> None:
         run_protocol(cell, steps, soc_initial=0.2, pack_resistance_factor=lambda t: 1.0)
 
 
+def test_temperature_advance_hook_makes_the_temperature_a_state() -> None:
+    """temperature_advance(t, dt, I, OCV, V): called once per sub-step with that sub-step's start time, length,
+    current and mean OCV/voltage; what it returns is the temperature of the next sub-step (cell parameters and
+    charge limit follow it) and of the data's temperature_c column. A hook that keeps the temperature leaves
+    the run identical to the constant-temperature run."""
+    cell = make_cell([0.0, 1.0], [3.6, 3.6], r0_ohm=0.01)
+    steps = ["Charge at 1C for 300 s", "Rest for 60 s"]
+    plain = run_protocol(cell, steps, soc_initial=0.2, dt_s=7.0, temperature_c=5.0)
+    same = run_protocol(cell, steps, soc_initial=0.2, dt_s=7.0, temperature_c=5.0,
+                        temperature_advance=lambda t, dt, i, u, v: 5.0)
+    assert "temperature_c" not in plain.data.columns and np.all(same.data["temperature_c"] == 5.0)
+    assert same.data.drop(columns="temperature_c").equals(plain.data)
+
+    calls: list[tuple[float, float, float, float, float]] = []
+    seen: list[float] = []
+
+    def advance(t: float, dt: float, i: float, u: float, v: float) -> float:
+        calls.append((t, dt, i, u, v))
+        return 0.0 + 0.1 * (t + dt)  # warms 0.1 K/s from 0 °C
+
+    def limit(soc: float, temperature_c: float) -> float:
+        seen.append(temperature_c)
+        return 5.0 if temperature_c >= 20.0 else 1.0
+
+    res = run_protocol(cell, steps, soc_initial=0.2, dt_s=7.0, temperature_c=0.0, temperature_advance=advance,
+                       charge_current_limit_a=limit)
+    d = res.data
+    starts = np.concatenate([[True], d["step"].to_numpy()[1:] != d["step"].to_numpy()[:-1]])
+    assert len(calls) == int(np.count_nonzero(~starts))  # once per sub-step (one row each)
+    c = np.array(calls)
+    assert np.allclose(c[:, 0] + c[:, 1], d["time_s"].to_numpy()[~starts], rtol=0, atol=1e-9)
+    assert c[:, 1].sum() == pytest.approx(360.0, rel=1e-12)
+    assert np.allclose(d["temperature_c"].to_numpy()[~starts], 0.1 * d["time_s"].to_numpy()[~starts])
+    # the limit sees the state: 1 A until 20 °C (t = 200 s, i.e. after the sub-step ending at 203 s), then 5 A
+    charge = c[c[:, 2] < 0]
+    assert np.allclose(charge[charge[:, 0] + charge[:, 1] <= 203.0, 2], -1.0)
+    assert np.allclose(charge[charge[:, 0] >= 203.0, 2], -5.0)
+    assert min(seen) == 0.0 and max(seen) >= 20.0
+    # (OCV − V)·I·dt summed is the loss energy: R0 only → Σ I²·R0·dt (the cell's R0 at the sub-step's T)
+    r0 = np.array([float(ecm_parameters(cell, 0.3, 0.1 * t)["r0_ohm"]) for t in c[:, 0]])
+    assert np.sum((c[:, 3] - c[:, 4]) * c[:, 2] * c[:, 1]) == pytest.approx(np.sum(c[:, 2] ** 2 * r0 * c[:, 1]),
+                                                                           rel=1e-9)
+    with pytest.raises(InputError, match=r"temperature_c .*constant start temperature"):
+        run_protocol(cell, steps, soc_initial=0.2, temperature_c=lambda t: 5.0, temperature_advance=advance)
+    with pytest.raises(InputError, match="temperature_advance"):
+        run_protocol(cell, steps, soc_initial=0.2, temperature_advance=lambda t, dt, i, u, v: float("nan"))
+
+
 if __name__ == "__main__":  # print the oracle table for docs/protocols.md: python -m tests.test_protocol
     import pybamm as _pb
 

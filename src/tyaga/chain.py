@@ -116,12 +116,7 @@ def _thermal_row(spec: VehicleSpec, pack: PackModel, sink_c: float, initial_c: f
     from tyaga.cell import CellSpec
 
     cell = cell_for_vehicle(spec)
-    b = spec.battery
-    tp = thermal.thermal_params_for_pack(
-        pack, cell, cooling=b.cooling,
-        ua_w_per_k=thermal.AMBIENT_UA_W_PER_K_PER_KWH[b.cooling] * pack.energy_wh / 1000.0,
-        heater_max_power_w=None if b.heater_power_kw is None else b.heater_power_kw * 1000.0,
-        cooler_max_power_w=None if b.chiller_power_kw is None else b.chiller_power_kw * 1000.0)
+    tp = thermal.thermal_params_for_vehicle(spec, pack, cell)
     soc_mid = 0.5 * (pack.soc_min + pack.soc_max)
     dudt = 0.0 if cell is None else float(np.asarray(thermal.pack_entropic_v_per_k(cell, soc_mid, pack.series)))
     f = CellSpec.model_fields

@@ -11,34 +11,42 @@ A charge is a protocol of two steps run by :func:`tyaga.protocol.run_protocol` (
 
 Charge-current limit (a BMS's limit, the lower of all):
 
-``I_lim(SOC, T) = min(I_charger, I_max · taper(SOC) · derate(T))``
+``I_lim(SOC, T) = min(I_charger, I_max · taper(SOC) · f_T(T))``
 
 * ``I_max`` — the target's continuous charge limit (cell ``max_charge_c``, pack ``max_charge_current_a``);
 * ``taper(SOC)`` — a current-vs-SOC curve (fraction of ``I_max``), linear between points: the chemistry's
   default (:data:`DEFAULT_TAPER`, tyaga's assumption, see ``docs/charging.md``) or the user's;
-* ``derate(T) = min(1, R(25 °C)/R(T)) = min(1, exp(−Ea/R_gas·(1/T − 1/T_ref)))`` — the allowed current
-  falls as the cell's resistance rises in the cold (Arrhenius law with the cell's activation energy
-  ``Ea``, :func:`tyaga.cell.arrhenius_factor`), i.e. the charge keeps the overpotential that the limit
-  current causes at 25 °C — the lithium-plating argument behind cold-charge derating. No derating above
-  25 °C. Outside the cell's charge range ``temperature_min_charge_c … temperature_max_charge_c`` the same
-  law is used, with a :class:`ChargingRangeWarning` naming the range;
+* ``f_T(T) = thermal.current_limit_factor(T, temperature_min_charge_c, temperature_max_charge_c)`` — tyaga's
+  one charge-current temperature model (docs/thermal.md gives the engine the same for regen): 1 inside the
+  cell's charge range, falling linearly to 0 over 10 K at its datasheet limits, 0 beyond (a BMS derating
+  map). A pack without a cell uses :class:`~tyaga.cell.CellSpec`'s defaults, 0 … 45 °C;
 * ``I_charger`` — the charger's output current limit (:data:`CHARGERS`).
 
-The pack's resistances follow the cell temperature with the same Arrhenius factor
-(``run_protocol(..., pack_resistance_factor=...)``; a cell's through ``ecm_parameters``).
+The Arrhenius law acts on the resistance only: a pack's resistances follow the cell temperature
+(``run_protocol(..., pack_resistance_factor=...)``, the cell's DC-resistance ratio from ``ecm_parameters``);
+a cell's through ``ecm_parameters`` — so a cold pack reaches the CV voltage earlier and loses more.
 
 Energy (sign: all positive into the battery): ``E_batt = ∫ V·|I| dt`` at the terminals (summed exactly by
 the runner), ``E_stored = Q·∫ OCV dSOC`` (exact for the piecewise-linear OCV), ``E_rc = Σ ½·C_j·v_j²`` left in
 the RC pairs at the end, battery losses ``E_loss,batt = E_batt − E_stored − E_rc`` (= ∫ I²R0 + Σ v_j²/R_j dt),
-grid energy ``E_grid = E_batt / η`` (η: the off-board charger's, or the on-board charger's for AC) and the
-charger's losses ``E_grid − E_batt``. So ``E_grid = E_stored + E_rc + E_loss,batt + E_loss,charger``.
+the charger's losses ``E_batt/η − E_batt`` (η: the off-board charger's, or the on-board charger's for AC), the
+BTMS's electrical energy ``E_btms`` (drawn from the charger, booked at the grid; 0 without a thermal model)
+and grid energy ``E_grid = E_batt / η + E_btms``. So ``E_grid = E_stored + E_rc + E_loss,batt +
+E_loss,charger + E_btms``.
 
 SOC is the chain's coulombic SOC of the target (1 = full, 0 … 1, as ``soc_end`` in ``tyaga simulate``);
 ``to_soc`` must lie inside a pack's window ``soc_min … soc_max``.
 
-Temperature: the cell temperature is an input — a constant (default: the ambient temperature, i.e. an
-unconditioned pack) or a function of the time since the start [s] (e.g. from a thermal model,
-:func:`temperature_series`). A two-way thermal coupling comes with ``tyaga.thermal``.
+Temperature: without a thermal model (``thermal=None``) the cell temperature is an input — a constant
+(default: the ambient temperature, an unconditioned pack) or a function of the time since the start [s]
+(:func:`temperature_series`). With ``thermal="auto"`` (or a :class:`~tyaga.thermal.PackThermalParams`) it is a
+state of the lumped model of :mod:`tyaga.thermal`, advanced after every sub-step of the runner
+(``run_protocol(..., temperature_advance=...)``) by :func:`tyaga.thermal.pack_thermal_step`: heat in, the
+battery's ``(OCV − V)·I`` and the BTMS heater; heat out, ``UA·(T − ambient)`` and the chiller. The temperature
+feeds ``f_T`` and the resistances each sub-step, so a cold pack waits (``phase = "WAIT"``) while the heater,
+powered by the charger, brings it into its window, then charges. A charge that cannot start (outside the
+window with no heater, or a heater too weak for the ambient) is an :class:`InputError`; one that stalls
+later ends at ``max_duration_s``.
 """
 
 from __future__ import annotations
@@ -54,10 +62,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from tyaga.battery import PackModel, pack_for_vehicle
+from tyaga import thermal as th
+from tyaga.battery import PackModel, cell_for_vehicle, pack_for_vehicle
 from tyaga.cell import REFERENCE_TEMPERATURE_C, CellSpec, arrhenius_factor, ecm_parameters
 from tyaga.errors import InputError
 from tyaga.protocol import Condition, ProtocolResult, Step, run_protocol
+from tyaga.thermal import PackThermalParams, current_limit_factor
 from tyaga.vehicle import VehicleSpec
 
 FloatArray = npt.NDArray[np.float64]
@@ -129,6 +139,15 @@ OBC_MAX_POWER_W: dict[str, float] = {"car": 11e3, "van": 11e3, "bus": 22e3, "tro
 CV_CUTOFF_C_RATE = 0.05
 #: The window whose time every summary reports (SOC fractions).
 REFERENCE_WINDOW = (0.10, 0.80)
+#: Each of a charge's two steps ends (``end_reason = "max_duration"``) after ``max_duration_s``; default
+#: ``max(MIN_MAX_DURATION_S, 20 × the expected duration)`` [s] — a guard against a charge that cannot proceed
+#: (e.g. a pack held at its temperature limit), far beyond any charge that can.
+MIN_MAX_DURATION_S = 6 * 3600.0
+#: ASSUMPTION (tyaga): conductance from a charging pack to the ambient air, per kWh of gross pack energy
+#: [W/(K·kWh)]: the enclosure's natural convection, ``thermal.UA_W_PER_K_PER_KWH["natural-air"]`` (0.5; h ≈ 10
+#: W/(m²·K) on 0.05 m²/kWh, Incropera & DeWitt Table 1.1, docs/thermal.md). While the car is plugged in the
+#: coolant loop carries the BTMS heater's or chiller's heat (``Q_btms``); it is not a path to the ambient.
+CHARGE_AMBIENT_UA_W_PER_K_PER_KWH = th.UA_W_PER_K_PER_KWH["natural-air"]
 
 
 class ChargingRangeWarning(UserWarning):
@@ -141,9 +160,11 @@ class ChargeResult:
 
     ``data`` columns: ``time_s``, ``soc``, ``current_a`` (tyaga's sign: + discharge, so < 0 here),
     ``charge_current_a`` (> 0 into the battery), ``voltage_v``, ``ocv_v``, ``charge_power_w`` (at the
-    terminals, > 0), ``grid_power_w``, ``battery_loss_w`` (I²R0 + Σ v_j²/R_j), ``charger_loss_w``,
-    ``current_limit_a`` (I_lim at the row), ``temperature_c``, ``energy_battery_wh`` and ``energy_grid_wh``
-    (cumulative), ``phase`` ("CC", "CP" or "CV"), ``step``.
+    terminals, > 0), ``grid_power_w`` (charger input for the battery + BTMS draw), ``battery_loss_w``
+    (I²R0 + Σ v_j²/R_j), ``charger_loss_w``, ``btms_power_w`` (electrical draw of heater + chiller at the
+    row), ``current_limit_a`` (I_lim at the row), ``temperature_c``, ``energy_battery_wh``,
+    ``energy_btms_wh`` and ``energy_grid_wh`` (cumulative), ``phase`` ("CC", "CP", "CV", or "WAIT" where the
+    limit is 0: the pack outside its charge range), ``step``.
     """
 
     data: pd.DataFrame
@@ -173,16 +194,6 @@ def default_taper(chemistry: str) -> Callable[[float], float]:
     """The chemistry's default taper (:data:`DEFAULT_TAPER`; an unknown chemistry gets NMC's)."""
     pts, fr = DEFAULT_TAPER.get(chemistry.upper(), DEFAULT_TAPER[DEFAULT_CHEMISTRY])
     return taper_function(pts, fr)
-
-
-def temperature_derating(temperature_c: float | FloatArray, activation_energy_j_per_mol: float) -> FloatArray:
-    """``derate(T) = min(1, R(25 °C)/R(T))`` with the Arrhenius law of the cell's resistances.
-
-    ``1 / arrhenius_factor(T, 25 °C, Ea)`` below 25 °C, 1 above (no hot derating). With Ea = 30 kJ/mol:
-    0.33 at 0 °C, 0.20 at −10 °C.
-    """
-    f = 1.0 / arrhenius_factor(temperature_c, REFERENCE_TEMPERATURE_C, activation_energy_j_per_mol)
-    return np.minimum(1.0, f)
 
 
 def temperature_series(time_s: Sequence[float], temperature_c: Sequence[float]) -> Callable[[float], float]:
@@ -222,15 +233,7 @@ def _resolve(target: VehicleSpec | PackModel | CellSpec | str | Path, cell: Cell
         target = vehicles.load(target)
     if isinstance(target, VehicleSpec):
         pack = pack_for_vehicle(target)
-        c = cell
-        if c is None and target.battery.from_cell:
-            from tyaga import cells
-
-            ref = target.battery.cell
-            assert ref is not None
-            if target.base_dir is not None and ("/" in ref or ref.endswith(".toml")):
-                ref = str(Path(target.base_dir) / ref)
-            c = cells.load(ref)
+        c = cell if cell is not None else cell_for_vehicle(target)
         return _with_cell(target.name, pack, c, target.vehicle_class, target.battery.charger_efficiency, target)
     if isinstance(target, PackModel):
         c = cell
@@ -315,6 +318,8 @@ def charge(
     cell: CellSpec | None = None,
     dt_s: float | None = None,
     reference_window: bool = True,
+    thermal: PackThermalParams | Literal["auto"] | None = None,
+    max_duration_s: float | None = None,
 ) -> ChargeResult:
     """Charge ``target`` from ``from_soc`` to ``to_soc`` (coulombic SOC, 0 … 1) on a charger.
 
@@ -326,9 +331,11 @@ def charge(
     charger_power_w: the charger's power [W] (DC kinds: rated output; AC: the supply, see
         :class:`ChargerSpec`); ``None``: no power limit, a plain CC-CV at the current limit.
     charger_kind: ``"dc"``, ``"ac"``, ``"pantograph"`` or ``"depot"`` (defaults in :data:`CHARGERS`).
-    ambient_c: ambient temperature [°C]; today only the default of ``temperature_c`` (no thermal model yet).
+    ambient_c: ambient temperature [°C]: the default of ``temperature_c``, and with ``thermal`` the sink of
+        the pack's heat loss.
     temperature_c: cell temperature [°C], constant or a function of time [s] (:func:`temperature_series`);
-        default ``ambient_c`` (a pack that was not preconditioned).
+        default ``ambient_c`` (a pack that was not preconditioned). With ``thermal``: the pack temperature at
+        the start (a constant; e.g. 25 for a preconditioned pack).
     taper: ``f(SOC)`` → fraction of the current limit, or ``(soc_points, fractions)``; default by chemistry.
     charger: a full :class:`ChargerSpec` instead of ``charger_kind`` and the overrides below.
     charger_current_a, charger_efficiency, obc_max_power_w: overrides of the charger's defaults.
@@ -339,6 +346,11 @@ def charge(
         exactly within a step (Brent), so the SOC stops at ``to_soc`` to ~1e-9.
     reference_window: also report the 10 → 80 % time and grid energy (run separately if the window does
         not contain it).
+    thermal: ``None`` (default): the temperature is the input ``temperature_c``; ``"auto"``: the pack
+        temperature is a state of the lumped thermal model with :func:`default_charge_thermal` (a BTMS heater
+        and chiller, powered by the charger); or the :class:`~tyaga.thermal.PackThermalParams` of one pack.
+    max_duration_s: each of the two steps ends after this time [s] (``end_reason = "max_duration"``);
+        default ``max(MIN_MAX_DURATION_S, 20 × the expected duration)``.
 
     Returns
     -------
@@ -347,7 +359,14 @@ def charge(
     ``energy_grid_wh``, ``energy_battery_wh``, ``energy_stored_wh``, ``energy_rc_wh``, ``battery_loss_wh``,
     ``charger_loss_wh``, ``loss_wh``, ``average_power_w``, ``peak_power_w`` (at the battery),
     ``average_grid_power_w``, ``peak_grid_power_w``, ``cv_start_soc``, ``current_limit_start_a``,
-    ``time_10_80_s``, ``energy_grid_10_80_wh``, ``warnings``.
+    ``time_10_80_s``, ``energy_grid_10_80_wh``, ``btms_energy_wh`` (0 without ``thermal``), ``thermal``
+    ("input" or "coupled"), ``temperature_end_c``, ``temperature_max_c``, ``time_to_window_s`` (time of the
+    first row with a current limit > 0: the heating wait), and with ``thermal`` the heat balance
+    ``heat_generated_wh`` (Σ (OCV − V)·I·Δt), ``btms_heat_wh``, ``heat_stored_wh`` (C·ΔT) and
+    ``heat_rejected_wh`` (to the ambient), ``None`` without; ``warnings``.
+
+    Raises :class:`InputError` (field, value, allowed range) for bad input, and when the pack starts at or
+    beyond its charge range with no heater (``thermal=None``), or with a BTMS that cannot bring it in.
     """
     tg = _resolve(target, cell)
     model = tg.model
@@ -396,51 +415,66 @@ def charge(
     else:
         taper_fn = taper_function(*taper)
     ea = tg.activation_energy_j_per_mol
+    t_lo_c, t_hi_c = tg.temperature_min_c, tg.temperature_max_c
+    if max_duration_s is not None and not (math.isfinite(max_duration_s) and max_duration_s > 0):
+        raise InputError("max_duration_s", max_duration_s, "a duration > 0 s")
 
-    # temperature: constant or a function of time; record the range seen for the warning
-    seen: list[float] = []
+    # temperature: an input (constant or a function of time), or with `thermal` a state of the lumped model
+    params = _thermal_params(thermal, tg)
     temp_in = ambient_c if temperature_c is None else temperature_c
+    temp_field = "ambient_c" if temperature_c is None else "temperature_c"
     if callable(temp_in):
-        fn = temp_in
-
-        def temp_at(t: float) -> float:
-            value = float(fn(t))
-            seen.append(value)
-            return value
-        temp_arg: float | Callable[[float], float] = temp_at
-        t_start_c = float(fn(0.0))
+        if params is not None:
+            raise InputError("temperature_c", "(a function of time)",
+                             "a constant start temperature [°C] with thermal (the model then computes it)",
+                             hint="give thermal=None for a prescribed temperature history")
+        temp_arg: float | Callable[[float], float] = temp_in
+        t_start_c = float(temp_in(0.0))
     else:
-        if not math.isfinite(float(temp_in)):
-            raise InputError("temperature_c", temp_in, "a finite temperature [°C]")
         temp_arg = t_start_c = float(temp_in)
-        seen.append(t_start_c)
+    if not math.isfinite(t_start_c):
+        raise InputError(temp_field, t_start_c, "a finite temperature [°C]")
 
-    derate_cache: dict[float, float] = {}
+    factor_cache: dict[float, float] = {}
 
-    def derate(t_c: float) -> float:
-        if t_c not in derate_cache:
-            derate_cache[t_c] = float(temperature_derating(t_c, ea))
-        return derate_cache[t_c]
+    def temperature_factor(t_c: float) -> float:
+        """The BMS's charge-current factor at T: thermal.current_limit_factor over the cell's charge range."""
+        if t_c not in factor_cache:
+            factor_cache[t_c] = float(current_limit_factor(t_c, t_lo_c, t_hi_c))
+        return factor_cache[t_c]
 
     i_charger = charger.max_current_a
 
     def current_limit(soc: float, t_c: float) -> float:
-        return min(i_charger, i_max * float(taper_fn(soc)) * derate(t_c))
+        return min(i_charger, i_max * float(taper_fn(soc)) * temperature_factor(t_c))
 
-    lim0 = current_limit(from_soc, t_start_c)
-    if not lim0 > 0:
-        raise InputError("charge current limit", f"{lim0:g} A at SOC {from_soc:g}",
+    warm_limit = min(i_charger, i_max * float(taper_fn(from_soc)))  # the limit inside the window
+    if not warm_limit > 0:
+        raise InputError("charge current limit", f"{warm_limit:g} A at SOC {from_soc:g}",
                          "a current > 0 A (check the taper and the charger's current)")
+    lim0 = current_limit(from_soc, t_start_c)
+    thermal_state: _ChargeThermal | None = None
+    if params is not None:
+        _check_heater_reaches_window(params, t_start_c, ambient_c, tg, temp_field)
+        thermal_state = _ChargeThermal(params, ambient_c, t_start_c)
+    elif not lim0 > 0:
+        raise InputError(temp_field, f"{t_start_c:g} °C (the cell temperature at the start)",
+                         f"{t_lo_c:g} … {t_hi_c:g} °C, {tg.name}'s charge range (the charge current is 0 at and "
+                         "beyond its limits)",
+                         hint="precondition the pack (temperature_c=25, --cell-temperature-c 25) or let the "
+                              "BTMS heat it (thermal='auto', --btms)")
 
     resistance_factor = None
     if not is_cell:
         resistance_factor = _pack_resistance_factor(tg.cell, ea)
 
     p_batt = charger.battery_power_w
+    i_est = lim0 if params is None else warm_limit
+    i_est = min(i_est, p_batt / v_cv if p_batt is not None else i_est)
+    est_s = (to_soc - from_soc) * capacity_ah * 3600.0 / max(i_est, 1e-12)
     if dt_s is None:
-        i_est = min(lim0, p_batt / v_cv if p_batt is not None else lim0)
-        est_s = (to_soc - from_soc) * capacity_ah * 3600.0 / max(i_est, 1e-12)
         dt_s = float(min(30.0, max(1.0, est_s / 2000.0)))
+    step_limit_s = max_duration_s if max_duration_s is not None else max(MIN_MAX_DURATION_S, 20.0 * est_s)
     until = (Condition("soc", to_soc),)
     if p_batt is not None:
         first = Step("charge", "power", p_batt, until=(*until, Condition("voltage", v_cv)),
@@ -451,17 +485,23 @@ def charge(
     hold = Step("hold", "voltage", v_cv, until=(*until, Condition("c_rate", cv_cutoff_c)),
                 text=f"Hold at {v_cv:g} V until {to_soc * 100:g} % or C/{1 / cv_cutoff_c:g}")
     res = run_protocol(model, [first, hold], soc_initial=from_soc, temperature_c=temp_arg, dt_s=dt_s,
-                       on_current_limit="clip", soc_window=not is_cell, charge_current_limit_a=current_limit,
-                       pack_resistance_factor=resistance_factor)
+                       max_step_s=step_limit_s, on_current_limit="clip", soc_window=not is_cell,
+                       charge_current_limit_a=current_limit, pack_resistance_factor=resistance_factor,
+                       temperature_advance=thermal_state.advance if thermal_state is not None else None)
 
-    data, summary = _post(res, tg, charger, current_limit, resistance_factor, temp_arg, from_soc, to_soc, p_batt)
+    data, summary = _post(res, tg, charger, current_limit, resistance_factor, temp_arg, from_soc, to_soc, p_batt,
+                          thermal_state)
     notes: list[str] = []
-    t_lo, t_hi = min(seen), max(seen)
-    if t_lo < tg.temperature_min_c or t_hi > tg.temperature_max_c:
-        shown = f"{t_lo:g} °C" if t_lo == t_hi else f"{t_lo:g} … {t_hi:g} °C"
-        notes.append(f"cell temperature {shown} is outside {tg.name}'s charge range "
-                     f"{tg.temperature_min_c:g} … {tg.temperature_max_c:g} °C: the charge-rate derating is "
-                     "extrapolated (a real BMS may refuse to charge, or heat the pack first)")
+    temps = data["temperature_c"].to_numpy()
+    outside = (temps <= t_lo_c) | (temps >= t_hi_c)
+    if thermal_state is not None and outside[0]:
+        notes.append(f"the pack started at {t_start_c:g} °C, outside {tg.name}'s charge range {t_lo_c:g} … "
+                     f"{t_hi_c:g} °C: no charge current for the first {summary['time_to_window_s'] / 60:.1f} min "
+                     f"while the BTMS conditioned it ({summary['btms_energy_wh'] / 1e3:.2f} kWh from the grid)")
+    elif np.any(outside):
+        shown = f"{temps[outside].min():g} … {temps[outside].max():g} °C"
+        notes.append(f"cell temperature {shown} reached the limits of {tg.name}'s charge range {t_lo_c:g} … "
+                     f"{t_hi_c:g} °C during the charge: the charge current is 0 there")
     if summary["soc_end"] < to_soc - 1e-9:
         notes.append(f"the charge ended at {summary['soc_end'] * 100:.2f} % SOC ({summary['end_reason']}), "
                      f"before the target {to_soc * 100:g} %")
@@ -473,7 +513,8 @@ def charge(
         elif b <= hi + 1e-12:
             ref = charge(tg.source, a, b, charger=charger, ambient_c=ambient_c, temperature_c=temperature_c,
                          taper=taper_fn, max_charge_current_a=max_charge_current_a, cv_cutoff_c=cv_cutoff_c,
-                         cell=tg.cell, dt_s=dt_s, reference_window=False)
+                         cell=tg.cell, dt_s=dt_s, reference_window=False, thermal=params,
+                         max_duration_s=max_duration_s)
             summary["time_10_80_s"] = ref.summary["duration_s"] if ref.summary["soc_end"] >= b - 1e-9 else None
             summary["energy_grid_10_80_wh"] = ref.summary["energy_grid_wh"]
         else:
@@ -508,6 +549,105 @@ def _pack_resistance_factor(cell: CellSpec | None, ea: float) -> Callable[[float
     return g
 
 
+# ============================================================================================== thermal
+
+
+def default_charge_thermal(target: VehicleSpec | PackModel | CellSpec | str | Path,
+                           cell: CellSpec | None = None) -> PackThermalParams:
+    """The lumped thermal model of a charge with ``thermal="auto"`` (documented assumptions).
+
+    A vehicle or a pack: :func:`tyaga.thermal.thermal_params_for_pack` with ``cooling="liquid-plate"`` — its
+    heat capacity (cells + housing), its BTMS heater and chiller (``DEFAULT_HEATER_POWER_W_PER_KWH`` and
+    ``DEFAULT_COOLER_POWER_W_PER_KWH``, 80 W per kWh; heater below 10 °C, chiller above 35 °C, 5 K band,
+    heater efficiency 0.95, chiller COP 2.5; docs/thermal.md) — and the conductance to the ambient
+    :data:`CHARGE_AMBIENT_UA_W_PER_K_PER_KWH` × kWh. A vehicle:
+    :func:`tyaga.thermal.thermal_params_for_vehicle` (its file's ``battery.cooling``, ``heater_power_kw``,
+    ``chiller_power_kw``; the same defaults where left out) — the parameters its drive uses with
+    ``pack_thermal=True``. A cell: :func:`tyaga.thermal.thermal_params_for_cell` (its heat capacity, still
+    air on its surface, no heater). Pass a :class:`~tyaga.thermal.PackThermalParams` to
+    ``charge(thermal=...)`` for another BTMS.
+    """
+    return _default_thermal(_resolve(target, cell))
+
+
+def _default_thermal(tg: _Target) -> PackThermalParams:
+    model = tg.model
+    if isinstance(model, CellSpec):
+        return th.thermal_params_for_cell(model)
+    if isinstance(tg.source, VehicleSpec):  # the vehicle file's cooling, heater and chiller
+        return th.thermal_params_for_vehicle(tg.source, model, tg.cell)
+    kwh = model.energy_wh / 1000.0
+    return th.thermal_params_for_pack(model, tg.cell, "liquid-plate",
+                                      ua_w_per_k=CHARGE_AMBIENT_UA_W_PER_K_PER_KWH * kwh)
+
+
+def _thermal_params(thermal: PackThermalParams | str | None, tg: _Target) -> PackThermalParams | None:
+    if thermal is None:
+        return None
+    if isinstance(thermal, str):
+        if thermal != "auto":
+            raise InputError("thermal", thermal, "None (temperature as input), 'auto' or a PackThermalParams")
+        return _default_thermal(tg)
+    if not isinstance(thermal, PackThermalParams):
+        raise InputError("thermal", type(thermal).__name__,
+                         "None (temperature as input), 'auto' or a PackThermalParams")
+    if len(thermal) != 1:
+        raise InputError("thermal", f"{len(thermal)} designs", "the parameters of one pack (one design)")
+    return thermal
+
+
+def _net_heat_w(params: PackThermalParams, temperature_c: float, ambient_c: float) -> float:
+    """Heat into the pack at zero current [W]: the BTMS's minus the loss to the ambient."""
+    q_btms, _ = th.btms_power(temperature_c, params)
+    return float(q_btms[0]) - float(params.ua_w_per_k[0]) * (temperature_c - ambient_c)
+
+
+def _check_heater_reaches_window(params: PackThermalParams, start_c: float, ambient_c: float, tg: _Target,
+                                 field: str) -> None:
+    """A pack outside its charge range draws no current, so only the BTMS can bring it in: refuse a charge
+    whose BTMS cannot (net heat at the range's limit ≤ 0 at zero current; ``_net_heat_w`` falls with T)."""
+    lo, hi = tg.temperature_min_c, tg.temperature_max_c
+    if lo < start_c < hi:
+        return
+    cold = start_c <= lo
+    edge = lo if cold else hi
+    net = _net_heat_w(params, edge, ambient_c)
+    if (net > 0.0) if cold else (net < 0.0):
+        return
+    ua = float(params.ua_w_per_k[0])
+    power = float(params.heater_max_power_w[0] if cold else params.cooler_max_power_w[0])
+    what = "heater" if cold else "chiller"
+    raise InputError(field, f"{start_c:g} °C (the pack at the start; ambient {ambient_c:g} °C)",
+                     f"{lo:g} … {hi:g} °C, {tg.name}'s charge range (no charge current at and beyond its limits), "
+                     f"or a BTMS that brings the pack there",
+                     hint=f"the BTMS {what} ({power:g} W, acting {'below' if cold else 'above'} "
+                     f"{float(params.heater_on_below_c[0] if cold else params.cooler_on_above_c[0]):g} °C) "
+                     f"against the loss UA·(T − ambient) = {ua:g} W/K × ({edge:g} − {ambient_c:g}) K leaves "
+                     f"{net:g} W at {edge:g} °C; give a larger {what} (thermal=PackThermalParams) or a "
+                     "preconditioned temperature_c")
+
+
+class _ChargeThermal:
+    """The pack temperature as a state of a charge: one :func:`tyaga.thermal.pack_thermal_step` per sub-step
+    of the protocol runner (its ``temperature_advance`` hook), with a log of the step's heats."""
+
+    def __init__(self, params: PackThermalParams, ambient_c: float, start_c: float) -> None:
+        self.params = params
+        self.ambient_c = ambient_c
+        self.temperature_c = start_c
+        #: per sub-step: dt [s], Q_gen [W], Q_btms [W], BTMS electrical [W], stored [J], rejected [J]
+        self.log: list[tuple[float, float, float, float, float, float]] = []
+
+    def advance(self, time_s: float, dt_s: float, current_a: float, ocv_v: float, voltage_v: float) -> float:
+        s = th.pack_thermal_step(self.temperature_c, current_a, ocv_v, voltage_v, self.ambient_c, self.params,
+                                 dt_s)
+        row = tuple(float(np.ravel(x)[0]) for x in (s.q_irreversible_w + s.q_reversible_w, s.q_btms_w,
+                                                      s.btms_electrical_power_w, s.stored_j, s.rejected_j))
+        self.log.append((dt_s, *row))  # type: ignore[arg-type]
+        self.temperature_c = float(np.ravel(s.temperature_c)[0])
+        return self.temperature_c
+
+
 def _ocv_table(model: CellSpec | PackModel) -> tuple[FloatArray, FloatArray]:
     if isinstance(model, CellSpec):
         return np.asarray(model.ocv.soc, float), np.asarray(model.ocv.voltage_v, float)
@@ -532,19 +672,46 @@ def _params_rows(model: CellSpec | PackModel, soc: FloatArray, temp: FloatArray,
             "r2_ohm": model.r2_ohm * f, "c2_f": np.full_like(soc, model.c2_f)}
 
 
+def _thermal_rows(res: ProtocolResult, ts: _ChargeThermal) -> tuple[FloatArray, FloatArray]:
+    """Per row of ``res.data``: the BTMS's instantaneous electrical power [W] and its cumulative energy [Wh].
+
+    The runner calls the hook once per loop pass, and each pass records one row after the step's start row,
+    so the log's entries belong, in order, to the rows that do not start a step."""
+    d = res.data
+    steps = d["step"].to_numpy()
+    starts = np.concatenate([[True], steps[1:] != steps[:-1]])
+    log = np.asarray(ts.log, dtype=float).reshape(-1, 6)
+    if log.shape[0] != int(np.count_nonzero(~starts)):  # the runner's contract (protocol.run_protocol)
+        raise RuntimeError(f"thermal log has {log.shape[0]} sub-steps for {np.count_nonzero(~starts)} rows")
+    step_wh = np.zeros(d.shape[0])
+    step_wh[~starts] = log[:, 0] * log[:, 3] / 3600.0
+    _, p_el = th.btms_power(d["temperature_c"].to_numpy(), ts.params)
+    return np.asarray(p_el, dtype=float), np.cumsum(step_wh)
+
+
 def _post(res: ProtocolResult, tg: _Target, charger: ChargerSpec, limit: Callable[[float, float], float],
           factor: Callable[[float], float] | None, temp: float | Callable[[float], float], soc0: float,
-          soc1: float, p_set_w: float | None) -> tuple[pd.DataFrame, dict[str, Any]]:
+          soc1: float, p_set_w: float | None,
+          ts: _ChargeThermal | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     d = res.data
+    if ts is not None:
+        btms_w, btms_wh = _thermal_rows(res, ts)
+    else:
+        btms_w = btms_wh = np.zeros(d.shape[0])
     empty = res.steps["step"][res.steps["duration_s"] <= 0.0].to_numpy()
     if empty.size and empty.size < len(res.steps):  # a step met at start leaves one row of its own control
-        d = d[~d["step"].isin(empty)].reset_index(drop=True)
+        keep = ~d["step"].isin(empty).to_numpy()
+        d = d[keep].reset_index(drop=True)
+        btms_w, btms_wh = btms_w[keep], btms_wh[keep]
     model = tg.model
     t = d["time_s"].to_numpy()
     soc = d["soc"].to_numpy()
     i = d["current_a"].to_numpy()
     v = d["voltage_v"].to_numpy()
-    temp_rows = np.array([temp(float(x)) for x in t]) if callable(temp) else np.full(t.size, float(temp))
+    if ts is not None:
+        temp_rows = d["temperature_c"].to_numpy()
+    else:
+        temp_rows = np.array([temp(float(x)) for x in t]) if callable(temp) else np.full(t.size, float(temp))
     prm = _params_rows(model, soc, temp_rows, factor)
     v1, v2 = d["v_rc1_v"].to_numpy(), d["v_rc2_v"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -556,14 +723,15 @@ def _post(res: ProtocolResult, tg: _Target, charger: ChargerSpec, limit: Callabl
     steps = d["step"].to_numpy()
     cc = d["limited"].to_numpy()
     cp_step = p_set_w is not None  # the first step is constant power (CP, or CC where the limit binds)
-    phase = np.where(steps == 1, "CV", np.where(cc | (not cp_step), "CC", "CP"))
+    phase = np.where(lim <= 0.0, "WAIT", np.where(steps == 1, "CV", np.where(cc | (not cp_step), "CC", "CP")))
     e_batt = -d["energy_wh"].to_numpy()
+    grid_w = p_batt / eta + btms_w
     data = pd.DataFrame({
         "time_s": t, "soc": soc, "current_a": i, "charge_current_a": -i, "voltage_v": v,
-        "ocv_v": d["ocv_v"].to_numpy(), "charge_power_w": p_batt, "grid_power_w": p_batt / eta,
+        "ocv_v": d["ocv_v"].to_numpy(), "charge_power_w": p_batt, "grid_power_w": grid_w,
         "battery_loss_w": i**2 * prm["r0_ohm"] + rc_loss, "charger_loss_w": p_batt * (1.0 / eta - 1.0),
-        "current_limit_a": lim, "temperature_c": temp_rows, "energy_battery_wh": e_batt,
-        "energy_grid_wh": e_batt / eta, "phase": phase, "step": steps,
+        "btms_power_w": btms_w, "current_limit_a": lim, "temperature_c": temp_rows, "energy_battery_wh": e_batt,
+        "energy_btms_wh": btms_wh, "energy_grid_wh": e_batt / eta + btms_wh, "phase": phase, "step": steps,
     })
     soc_end = float(soc[-1])
     duration = float(t[-1])
@@ -571,7 +739,8 @@ def _post(res: ProtocolResult, tg: _Target, charger: ChargerSpec, limit: Callabl
     e_stored = ocv_energy_wh(model, soc0, soc_end)
     e_rc = 0.5 * float(prm["c1_f"][-1] * v1[-1] ** 2 * (prm["r1_ohm"][-1] > 0)
                        + prm["c2_f"][-1] * v2[-1] ** 2 * (prm["r2_ohm"][-1] > 0)) / 3600.0
-    e_grid = e_b / eta
+    e_btms = float(btms_wh[-1])
+    e_grid = e_b / eta + e_btms
     cv_rows = steps == 1
     cv_start = float(soc[cv_rows][0]) if np.any(cv_rows) and float(res.steps["duration_s"].iloc[1]) > 0 else None
     steps_df = res.steps
@@ -581,15 +750,27 @@ def _post(res: ProtocolResult, tg: _Target, charger: ChargerSpec, limit: Callabl
         "name": tg.name, "charger": charger.kind, "charger_power_w": charger.power_w,
         "charger_efficiency": eta, "from_soc": soc0, "to_soc": soc1, "soc_end": soc_end, "end_reason": reason,
         "duration_s": duration, "energy_grid_wh": e_grid, "energy_battery_wh": e_b, "energy_stored_wh": e_stored,
-        "energy_rc_wh": e_rc, "battery_loss_wh": e_b - e_stored - e_rc, "charger_loss_wh": e_grid - e_b,
-        "loss_wh": e_grid - e_stored - e_rc,
+        "energy_rc_wh": e_rc, "battery_loss_wh": e_b - e_stored - e_rc, "charger_loss_wh": e_b / eta - e_b,
+        "btms_energy_wh": e_btms, "loss_wh": e_grid - e_stored - e_rc,
         "average_power_w": e_b * 3600.0 / duration if duration > 0 else float("nan"),
         "peak_power_w": float(np.max(p_batt)),
         "average_grid_power_w": e_grid * 3600.0 / duration if duration > 0 else float("nan"),
-        "peak_grid_power_w": float(np.max(p_batt)) / eta, "cv_start_soc": cv_start,
+        "peak_grid_power_w": float(np.max(grid_w)), "cv_start_soc": cv_start,
         "cv_voltage_v": min(model.voltage_max_v, charger.voltage_max_v),
         "current_limit_start_a": float(lim[0]),
+        "thermal": "coupled" if ts is not None else "input",
+        "temperature_end_c": float(temp_rows[-1]), "temperature_max_c": float(np.max(temp_rows)),
+        "time_to_window_s": float(t[int(np.argmax(lim > 0.0))]) if np.any(lim > 0.0) else duration,
     }
+    if ts is not None:
+        log = np.asarray(ts.log, dtype=float).reshape(-1, 6)
+        dt = log[:, 0]
+        summary |= {"heat_generated_wh": float(dt @ log[:, 1]) / 3600.0,
+                    "btms_heat_wh": float(dt @ log[:, 2]) / 3600.0,
+                    "heat_stored_wh": float(np.sum(log[:, 4])) / 3600.0,
+                    "heat_rejected_wh": float(np.sum(log[:, 5])) / 3600.0}
+    else:
+        summary |= dict.fromkeys(("heat_generated_wh", "btms_heat_wh", "heat_stored_wh", "heat_rejected_wh"))
     return data, summary
 
 

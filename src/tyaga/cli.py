@@ -473,7 +473,8 @@ CHARGE_KEYS = [
     ("battery_loss_kwh", "battery resistance losses [kWh]"), ("charger_loss_kwh", "charger losses [kWh]"),
     ("average_power_kw", "average power at the battery [kW]"), ("peak_power_kw", "peak power at the battery [kW]"),
     ("cv_start_soc_pct", "CV phase from SOC [%]"), ("time_10_80_min", "10 → 80 % [min]"),
-    ("energy_grid_10_80_kwh", "10 → 80 % from the grid [kWh]"), ("end_reason", "ended by"),
+    ("energy_grid_10_80_kwh", "10 → 80 % from the grid [kWh]"), ("btms_energy_kwh", "of which BTMS [kWh]"),
+    ("temperature_end_c", "cell temperature at the end [°C]"), ("end_reason", "ended by"),
 ]
 
 
@@ -489,7 +490,12 @@ def charge(
     ambient_c: Annotated[float, typer.Option(help="Ambient temperature [°C]; the cell temperature unless "
                                              "--cell-temperature-c.")] = 25.0,
     cell_temperature_c: Annotated[float | None, typer.Option(help="Cell temperature [°C] (e.g. preconditioned); "
-                                                             "default: ambient.")] = None,
+                                                             "default: ambient. With --btms: at the start."
+                                                             )] = None,
+    btms: Annotated[bool, typer.Option("--btms/--no-btms", help="Pack temperature as a state (losses heat it; "
+                                       "the vehicle's BTMS heater/chiller, powered by the charger, brings a "
+                                       "cold pack into its charge window); --no-btms: the cell temperature "
+                                       "is held (docs/charging.md).")] = True,
     out: Annotated[Path | None, typer.Option(help="Folder for charge.csv (time series) and charge.png "
                                              "(power curve).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
@@ -517,7 +523,8 @@ def charge(
         with _warnings.catch_warnings():
             _warnings.simplefilter("ignore", charging.ChargingRangeWarning)
             res = charging.charge(spec, from_soc_pct / 100.0, to_soc_pct / 100.0, power_w, charger.value,
-                                  ambient_c=ambient_c, temperature_c=cell_temperature_c)
+                                  ambient_c=ambient_c, temperature_c=cell_temperature_c,
+                                  thermal="auto" if btms else None)
         if out is not None:
             from tyaga import results
 
@@ -542,7 +549,7 @@ def charge(
         "average_power_kw": kilo("average_power_w"), "peak_power_kw": kilo("peak_power_w"),
         "cv_start_soc_pct": pct("cv_start_soc"),
         "time_10_80_min": None if s.get("time_10_80_s") is None else s["time_10_80_s"] / 60.0,
-        "energy_grid_10_80_kwh": kilo("energy_grid_10_80_wh"),
+        "energy_grid_10_80_kwh": kilo("energy_grid_10_80_wh"), "btms_energy_kwh": kilo("btms_energy_wh"),
     }
     curve = res.data.iloc[:: max(1, len(res.data) // 200)]
     if as_json:

@@ -63,6 +63,9 @@ ConditionKind = Literal["voltage", "soc", "current", "c_rate"]
 MAX_STEP_S = 10 * 86400.0
 #: Relative slack on a constant current above the target's limit before it counts as over the limit.
 LIMIT_SLACK = 1e-9
+#: The hook of ``run_protocol(..., temperature_advance=...)`` that makes the temperature a state:
+#: ``(time_s, dt_s, current_a, ocv_v, voltage_v) → temperature [°C] at the sub-step's end``.
+TemperatureAdvance = Callable[[float, float, float, float, float], float]
 
 VERBS = ("discharge", "charge", "hold", "rest")
 
@@ -705,6 +708,7 @@ def run_protocol(
     v_rc_initial_v: tuple[float, float] = (0.0, 0.0),
     charge_current_limit_a: Callable[[float, float], float] | None = None,
     pack_resistance_factor: Callable[[float], float] | None = None,
+    temperature_advance: TemperatureAdvance | None = None,
 ) -> ProtocolResult:
     """Run a protocol on a cell or a pack; return the time series and the per-step summary.
 
@@ -737,6 +741,16 @@ def run_protocol(
         ``f(temperature_c)`` applied to its R0, R1 and R2 (capacitances unchanged, as in ``ecm_parameters``),
         e.g. the cell's Arrhenius factor. Not allowed with a :class:`CellSpec`, whose parameters already follow
         the temperature.
+    temperature_advance: optional hook that makes the temperature a state (e.g. a lumped thermal model):
+        ``f(time_s, dt_s, current_a, ocv_v, voltage_v) → °C``, called once after every sub-step, in order, with
+        the sub-step's start time [s] since the protocol's start, its length [s] (0 where an end condition
+        is met at the sub-step's start), its constant current [A] (+ discharge), its mean OCV [V] and its mean
+        terminal voltage [V] (so ``(ocv_v − voltage_v)·current_a·dt_s`` is exactly the sub-step's loss
+        energy, irreversible heat plus the change of the RC pairs' energy); it returns the temperature at the
+        sub-step's end. ``temperature_c`` must then be a constant: the start temperature. The temperature is
+        held over each sub-step and feeds the cell's parameters (or ``pack_resistance_factor``) and
+        ``charge_current_limit_a`` as a prescribed temperature would; ``data`` gets a ``temperature_c`` column.
+        Default: none (the temperature is the input ``temperature_c``; nothing changes).
 
     Returns
     -------
@@ -755,7 +769,16 @@ def run_protocol(
     if pack_resistance_factor is not None and not isinstance(target, PackModel):
         raise InputError("pack_resistance_factor", "(a function)", "a PackModel target only",
                          hint="a cell's resistances follow temperature_c through ecm_parameters")
-    temp_at = _temperature_function(temperature_c)
+    temp_state: list[float] = []  # with temperature_advance: the temperature state [°C], one element
+    if temperature_advance is not None:
+        if callable(temperature_c):
+            raise InputError("temperature_c", "(a function of time)",
+                             "a constant start temperature [°C] when temperature_advance is given",
+                             hint="the hook then advances the temperature after each sub-step")
+        temp_state.append(_temperature_function(temperature_c)(0.0))
+        temp_at: Callable[[float], float] = lambda time_s: temp_state[0]  # noqa: E731
+    else:
+        temp_at = _temperature_function(temperature_c)
     circ = _circuit(target, soc_window, pack_resistance_factor)
     if soc_initial is None:
         soc_initial = circ.soc_high
@@ -769,6 +792,7 @@ def run_protocol(
                                                      "v_rc2_v", "energy_wh", "capacity_ah")}
     step_col: list[int] = []
     limited_col: list[bool] = []
+    temp_col: list[float] = []
     summary: list[dict[str, object]] = []
     t = 0.0
     energy_wh = 0.0
@@ -781,6 +805,8 @@ def run_protocol(
             cols[name].append(val)
         step_col.append(k)
         limited_col.append(lim)
+        if temp_state:
+            temp_col.append(temp_state[0])
 
     for k, st in enumerate(parsed):
         run = _Runner(circ, st, clip_current=on_current_limit == "clip", charge_limit=charge_current_limit_a)
@@ -810,6 +836,9 @@ def run_protocol(
                 sub = run.substep(state, h, prm)
                 i_end, v_end, ocv_end, lim_end = run.instant(sub.end, prm, sub.current_a)
                 reason = best.name
+            if temperature_advance is not None:
+                _advance_temperature(temperature_advance, temp_state, t_start + elapsed, h, sub,
+                                     circ.ocv_mean(state.soc, sub.end.soc))
             energy_wh += sub.mean_voltage_v * sub.current_a * h / 3600.0
             capacity_ah += sub.current_a * h / 3600.0
             elapsed += h
@@ -835,7 +864,19 @@ def run_protocol(
     for name in ("soc", "ocv_v", "v_rc1_v", "v_rc2_v", "energy_wh", "capacity_ah"):
         data[name] = cols[name]
     data["limited"] = limited_col
+    if temp_state:
+        data["temperature_c"] = temp_col
     return ProtocolResult(data, pd.DataFrame(summary))
+
+
+
+def _advance_temperature(hook: TemperatureAdvance, state: list[float], time_s: float, h: float, sub: _Sub,
+                         ocv_mean_v: float) -> None:
+    """Advance the temperature state over one sub-step with the hook; a non-finite answer is an InputError."""
+    value = float(hook(time_s, h, sub.current_a, ocv_mean_v, sub.mean_voltage_v))
+    if not math.isfinite(value):
+        raise InputError("temperature_advance", f"{value!r} at t = {time_s + h:g} s", "a finite temperature [°C]")
+    state[0] = value
 
 
 def _locate(run: _Runner, s0: _State, prm: tuple[float, float, float, float, float], h: float,

@@ -49,6 +49,7 @@ import numpy.typing as npt
 from tyaga.battery import PackModel
 from tyaga.cell import GAS_CONSTANT_J_PER_MOL_K, KELVIN_OFFSET_K, REFERENCE_TEMPERATURE_C, CellSpec
 from tyaga.errors import InputError
+from tyaga.vehicle import VehicleSpec
 
 FloatArray = npt.NDArray[np.float64]
 CoolingType = Literal["natural-air", "forced-air", "liquid-plate", "immersion"]
@@ -278,6 +279,25 @@ def thermal_params_for_pack(
         else cooler_max_power_w
     return pack_thermal_params(pack_heat_capacity_j_per_k(pack, cell), ua, heater_max_power_w=heat,
                                cooler_max_power_w=cool, **btms)
+
+
+def thermal_params_for_vehicle(spec: VehicleSpec, pack: PackModel | None = None,
+                               cell: CellSpec | None = None) -> PackThermalParams:
+    """Thermal parameters of a vehicle's pack as it stands in the ambient: :func:`thermal_params_for_pack`
+    with the vehicle file's ``battery.cooling``, ``heater_power_kw`` and ``chiller_power_kw`` (defaults by
+    cooling type where left out) and the conductance to the ambient :data:`AMBIENT_UA_W_PER_K_PER_KWH`
+    (the loop of a liquid-conditioned pack is its BTMS; the air meets only its enclosure). The one set of
+    parameters of a vehicle's pack, for a drive (``simulate(..., pack_thermal=True)``) and a charge
+    (``charging.charge(..., thermal="auto")``). ``pack`` and ``cell`` default to the vehicle's own."""
+    from tyaga.battery import cell_for_vehicle, pack_for_vehicle
+
+    pk = pack_for_vehicle(spec) if pack is None else pack
+    c = cell_for_vehicle(spec) if cell is None else cell
+    b = spec.battery
+    return thermal_params_for_pack(
+        pk, c, cooling=b.cooling, ua_w_per_k=AMBIENT_UA_W_PER_K_PER_KWH[b.cooling] * pk.energy_wh / 1000.0,
+        heater_max_power_w=None if b.heater_power_kw is None else b.heater_power_kw * 1000.0,
+        cooler_max_power_w=None if b.chiller_power_kw is None else b.chiller_power_kw * 1000.0)
 
 
 #: Heat-transfer coefficient from a bare cell to still air (natural convection and radiation) [W/(m²·K)]:
