@@ -203,3 +203,127 @@ def test_bad_years_and_soh() -> None:
         ageing.simulate("lfp-250ah-prismatic", t, soc, temp, years=0.0)
     with pytest.raises(InputError, match="soh"):
         ageing.life_to_soh("lfp-250ah-prismatic", t, soc, temp, soh=1.2)
+
+
+# ---------------------------------------------------------------------------- distinct days, reused
+
+
+def week(dt_s: float = 300.0) -> tuple[list[tuple[np.ndarray, np.ndarray, np.ndarray]], np.ndarray]:
+    """Three distinct days (a warm and a cool driving day, a parked day) and a 28-day sequence of them, as
+    tyaga.life lays out a duty (5 driving days a week, the ambient changing after two weeks). Every day
+    starts and ends at 95 % SOC and 20 °C, so the laid-out profile (where a day's first sample is the
+    previous day's closing one) holds exactly these days."""
+    t = np.arange(0.0, 86400.0 + dt_s / 2, dt_s)
+    bump = np.sin(np.pi * t / 86400.0) ** 2
+    warm = (t, day(dt_s, dod=0.8)[1], 20.0 + 12.0 * bump)
+    cool = (t, day(dt_s, dod=0.85)[1], 20.0 - 6.0 * bump)
+    parked = (t, np.full(t.size, 0.95), 20.0 + 2.0 * bump)
+    seq = np.array([0 if d % 7 < 5 and d < 14 else 1 if d % 7 < 5 else 2 for d in range(28)])
+    return [warm, cool, parked], seq
+
+
+def laid_out(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+             seq: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sequence of days as one profile (what simulate takes)."""
+    t = np.concatenate([[0.0]] + [d * 86400.0 + days[j][0][1:] for d, j in enumerate(seq)])
+    soc = np.concatenate([[days[seq[0]][1][0]]] + [days[j][1][1:] for j in seq])
+    temp = np.concatenate([[days[seq[0]][2][0]]] + [days[j][2][1:] for j in seq])
+    return t, soc, temp
+
+
+@pytest.mark.parametrize("name", ["nmc-50ah-b1", "lfp-250ah-prismatic", "nmc111-kokam-75ah", "nmc-lto-10ah"])
+@pytest.mark.parametrize("q_step", [0.02, None])
+def test_reused_days_equal_the_day_by_day_evaluation(name: str, q_step: float | None) -> None:
+    """Sharing the rate evaluations of equal days (simulate's reuse_days, simulate_days on the distinct days)
+    gives the day-by-day evaluation of the laid-out profile to ≤ 1e-9 relative (measured ≤ 1e-12: the same
+    arithmetic; only the rounding of the days' time offsets differs) — 10 years, every model kind."""
+    days, seq = week()
+    profile = laid_out(days, seq)
+    direct = quiet(name, *profile, years=10.0, q_step=q_step, reuse_days=False)
+    reused = quiet(name, *profile, years=10.0, q_step=q_step)
+    distinct = quiet_days(name, days, seq, years=10.0, q_step=q_step)
+    assert 1.0 - direct.q[0, -1] > 0.01 or name == "nmc-lto-10ah"
+    for r in (reused, distinct):
+        np.testing.assert_allclose(r.q, direct.q, rtol=1e-9, atol=0)
+        np.testing.assert_allclose(r.efc, direct.efc, rtol=1e-9, atol=1e-12)
+        np.testing.assert_array_equal(r.time_days, direct.time_days)
+        for k in direct.states:
+            np.testing.assert_allclose(r.states[k], direct.states[k], rtol=1e-9, atol=1e-15)
+        if direct.resistance is not None:
+            np.testing.assert_allclose(r.resistance, direct.resistance, rtol=1e-9)
+    assert np.abs(distinct.q / direct.q - 1).max() <= 1e-12  # what it is
+
+
+def quiet_days(*args: object, **kwargs: object) -> ageing.AgeingResult:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ageing.simulate_days(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_reused_days_evaluate_the_rates_once_per_distinct_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The point of the reuse: a year of 3 distinct days costs ~3/365 of the rate evaluations."""
+    days, seq = week()
+    year = np.resize(seq, 365)
+    calls = {"n": 0}
+    real = ageing._window_rates
+
+    def counted(*a: object) -> np.ndarray:
+        calls["n"] += 1
+        return real(*a)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ageing, "_window_rates", counted)
+    quiet_days("nmc-50ah-b1", days, year, years=10.0)
+    reused = calls["n"]
+    calls["n"] = 0
+    quiet("nmc-50ah-b1", *laid_out(days, year), years=10.0, reuse_days=False)
+    assert reused <= 3 * 2 * 20 and calls["n"] > 50 * reused
+
+
+def test_continued_integration_equals_one_run() -> None:
+    """Stopping (stop_below_q, stop_above_resistance) and continuing from final_state is one integration."""
+    days, seq = week()
+    one = quiet_days("nmc111-kokam-75ah", days, seq, years=6.0)
+    a = quiet_days("nmc111-kokam-75ah", days, seq, years=6.0, stop_above_resistance=1.2)
+    assert 0 < a.final_state.day < 6 * 365 and a.resistance[0, -1] > 1.2 >= a.resistance[0, -2]
+    b = quiet_days("nmc111-kokam-75ah", days, seq, n_days=6 * 365 - a.final_state.day, start=a.final_state)
+    assert b.time_days[0] == a.final_state.day and b.time_days[-1] == 6 * 365
+    q = np.concatenate([a.q, b.q[:, 1:]], axis=1)
+    np.testing.assert_allclose(q, one.q, rtol=1e-12)
+    np.testing.assert_allclose(np.concatenate([a.resistance, b.resistance[:, 1:]], axis=1), one.resistance, rtol=1e-12)
+    c = quiet_days("nmc-50ah-b1", days, seq, years=6.0, stop_below_q=0.97)
+    assert c.q[0, -1] < 0.97 <= c.q[0, -2]
+
+
+def test_without_throughput_conservation_the_swing_stays() -> None:
+    """conserve_throughput=False: the new cell's stressors every day — the same ΔEFC every day and, on the
+    cycling-dominated LG MJ1, less fade than with the deeper swing of the faded cell."""
+    t, soc, temp = day(300.0, dod=0.6, soc_high=0.9)
+    fed = quiet("nmc811-lg-mj1", t, soc, temp, years=5.0)
+    fresh = quiet("nmc811-lg-mj1", t, soc, temp, years=5.0, conserve_throughput=False)
+    np.testing.assert_allclose(np.diff(fresh.efc[0]), 0.6, rtol=1e-9)
+    assert fresh.q[0, -1] > fed.q[0, -1] + 0.003
+
+
+@pytest.mark.parametrize(("call", "field", "allowed"), [
+    (lambda d, s: ageing.simulate_days("nmc-50ah-b1", [], s), "days", "at least one day"),
+    (lambda d, s: ageing.simulate_days("nmc-50ah-b1", d, [0, 3]), "sequence", "0 … 2"),
+    (lambda d, s: ageing.simulate_days("nmc-50ah-b1", d, [0.5, 1.0]), "sequence", "whole-number"),
+    (lambda d, s: ageing.simulate_days("nmc-50ah-b1", [*d[:1], (d[0][0] * 2, d[0][1], d[0][2])], s[:2] * 0),
+     "days[1].time_s (duration)", "one day"),
+    (lambda d, s: ageing.simulate_days("nmc-50ah-b1", [*d[:1], (d[0][0], d[0][1] + 0.2, d[0][2])], [0]),
+     "days[1].soc", "0 ≤ soc ≤ 1"),
+    (lambda d, s: ageing.simulate_days("nmc-50ah-b1", [d[0][:2]], [0]), "days[0]", "triple"),
+    (lambda d, s: ageing.simulate_days("nmc-50ah-b1", d, s, n_days=0), "n_days", "≥ 1"),
+    (lambda d, s: ageing.simulate_days("nmc-50ah-b1", d, s, stop_above_resistance=-1.0),
+     "stop_above_resistance", "> 0"),
+    (lambda d, s: ageing.simulate_days("nmc-50ah-b1", d, s, start=ageing.AgeingState(np.zeros((5, 1)),
+                                                                                        np.zeros(1), 0)),
+     "start", "(2, 1)"),
+])
+def test_bad_distinct_days_input_is_an_input_error(call: object, field: str, allowed: str) -> None:
+    days, seq = week(600.0)
+    with pytest.raises(InputError) as e, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        call(days, seq)  # type: ignore[operator]
+    assert e.value.field.split(" (sample")[0] == field
+    assert allowed in e.value.allowed

@@ -40,15 +40,20 @@ The rates depend on ``q`` only through the rescaled SOC; they are evaluated exac
 3·10⁻⁵ of BLAST-Lite's relative capacity over 10 years in the oracle's cases, 5× fewer evaluations than at
 0.002. Where the rescaled SOC starts to clip at 0 or 1 (a cell too faded to deliver the day's Ah) the rates
 bend and the interpolation is first-order for the days of that one grid step (ΔEFC up to 0.7 % off there);
-``q_step=None`` evaluates the rates every day, BLAST-Lite's scheme to rounding.
+``q_step=None`` evaluates the rates every day, BLAST-Lite's scheme to rounding. The grid cache is kept per
+distinct day: :func:`simulate_days` takes the distinct days of a duty once with the sequence they repeat in,
+and :func:`simulate` finds equal days in its profile (``reuse_days``), so a year of a few day types costs a
+few days' evaluations per grid step, not 365 (the same result to ≤ 1e-12 relative).
 
 Feedback into capacity and resistance: the fade enters the next day through the SOC rescaling above (a
 vehicle that draws the same Ah from a faded pack cycles it deeper), and the pack's usable capacity is
 ``q·C_nominal``. Only the Kokam NMC111 model has a fitted DC-resistance growth (``AgeingResult.resistance``,
 ``r = max(1 + r_LLI,t + r_LLI,EFC, r5 + r6/q_LAM)``); it does not feed back into the ageing stressors (the
 models take SOC and temperature, not current or heat), but callers scale the cell resistance by ``r`` and so
-the losses and heat of the next electrical and thermal simulation. The other models fit capacity only
-(``resistance`` is ``None``).
+the losses and heat of the next electrical and thermal simulation (:mod:`tyaga.life` re-drives the duty days
+on the aged pack and continues the integration with ``simulate_days(start=...)``). The other models fit
+capacity only (``resistance`` is ``None``). ``conserve_throughput=False`` turns the SOC rescaling off (the new
+cell's stressors every day).
 
 Validity: each model carries the ranges of its ageing test matrix (cycling temperature, DOD, SOC, charge and
 discharge C-rates); inputs outside them raise a :class:`UserWarning` that names the range. Physically
@@ -67,7 +72,7 @@ from __future__ import annotations
 import functools
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -77,6 +82,7 @@ from tyaga.errors import InputError, UnknownNameError
 __all__ = [
     "AgeingModel",
     "AgeingResult",
+    "AgeingState",
     "Stressors",
     "Term",
     "Validity",
@@ -85,6 +91,7 @@ __all__ = [
     "load",
     "models",
     "simulate",
+    "simulate_days",
 ]
 
 DAY_S = 86400.0
@@ -160,15 +167,33 @@ class AgeingModel:
     #: states (terms, N) → (relative capacity, relative resistance or None); default ``1 − Σ sign·y``, None
     outputs: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray | None]] | None = None
 
+    @property
+    def has_resistance(self) -> bool:
+        """Whether the model has a fitted DC-resistance growth (today only ``nmc111-kokam-75ah``)."""
+        return self.outputs is not None and self.outputs(np.zeros((len(self.terms), 1)))[1] is not None
+
+
+@dataclass(frozen=True)
+class AgeingState:
+    """Where an integration stands, to continue it (:attr:`AgeingResult.final_state`, ``simulate_days(start=)``).
+
+    ``y`` (terms, N): each term's state; ``efc`` (N,): cumulative equivalent full cycles; ``day``: days
+    integrated so far (the position in the repeated day sequence, and the time in days).
+    """
+
+    y: np.ndarray
+    efc: np.ndarray
+    day: int = 0
+
 
 @dataclass(frozen=True)
 class AgeingResult:
     """Ageing over time of N cells.
 
-    ``time_days`` (days+1,): time at the end of each window, from 0. ``q`` (N, days+1): relative capacity
-    [-]. ``efc`` (N, days+1): cumulative equivalent full cycles of the nominal capacity. ``states``: each
-    term's state (N, days+1). ``resistance`` (N, days+1): relative DC resistance, ``None`` for models
-    that fit capacity only.
+    ``time_days`` (days+1,): time at the end of each window, from 0 (from ``start.day`` for a continued
+    integration). ``q`` (N, days+1): relative capacity [-]. ``efc`` (N, days+1): cumulative equivalent full
+    cycles of the nominal capacity. ``states``: each term's state (N, days+1). ``resistance`` (N, days+1):
+    relative DC resistance, ``None`` for models that fit capacity only.
     """
 
     model: str
@@ -182,6 +207,12 @@ class AgeingResult:
     def time_years(self) -> np.ndarray:
         """Time at the end of each window in years of 365 days."""
         return self.time_days / 365.0
+
+    @property
+    def final_state(self) -> AgeingState:
+        """The state at the last day, to continue from (``simulate_days(..., start=result.final_state)``)."""
+        return AgeingState(np.stack([v[:, -1] for v in self.states.values()]), self.efc[:, -1].copy(),
+                           round(float(self.time_days[-1])))
 
 
 def anode_potential_v(soc: np.ndarray) -> np.ndarray:
@@ -429,71 +460,82 @@ def load(name: str | AgeingModel) -> AgeingModel:
 # ---------------------------------------------------------------------------------------- input checks
 
 
-def _check_inputs(time_s: object, soc: object, temperature_c: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _check_inputs(time_s: object, soc: object, temperature_c: object,
+                  prefix: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Arrays (n,), (N, n), (N, n) from the user's inputs; :class:`InputError` for impossible values."""
     t = np.asarray(time_s, dtype=float)
     if t.ndim != 1 or t.size < 2:
-        raise InputError("time_s", f"shape {t.shape}", "a 1-D array of at least 2 sample times [s]")
+        raise InputError(f"{prefix}time_s", f"shape {t.shape}", "a 1-D array of at least 2 sample times [s]")
     if not np.all(np.isfinite(t)):
-        raise InputError("time_s", t[~np.isfinite(t)][0], "finite times [s]")
+        raise InputError(f"{prefix}time_s", t[~np.isfinite(t)][0], "finite times [s]")
     steps = np.diff(t)
     if np.any(steps <= 0):
         i = int(np.argmax(steps <= 0))
-        raise InputError(f"time_s (sample {i + 1})", t[i + 1], f"strictly increasing times (> {t[i]!r} s)")
+        raise InputError(f"{prefix}time_s (sample {i + 1})", t[i + 1], f"strictly increasing times (> {t[i]!r} s)")
     duration = t[-1] - t[0]
     days = round(duration / DAY_S)
     if days < 1 or abs(duration - days * DAY_S) > 1e-6 * DAY_S:
-        raise InputError("time_s (duration)", float(duration),
+        raise InputError(f"{prefix}time_s (duration)", float(duration),
                          "a whole number of days (k·86400 s, k ≥ 1) with the closing sample of the last day included")
     s = np.asarray(soc, dtype=float)
     temp = np.asarray(temperature_c, dtype=float)
     for name, a in (("soc", s), ("temperature_c", temp)):
         if a.ndim not in (1, 2) or a.shape[-1] != t.size:
-            raise InputError(name, f"shape {a.shape}", f"(samples,) or (cells, samples) with samples = {t.size}")
+            raise InputError(prefix + name, f"shape {a.shape}",
+                             f"(samples,) or (cells, samples) with samples = {t.size}")
         bad = ~np.isfinite(a)
         if bad.any():
-            raise InputError(name, a[bad][0], "finite values")
+            raise InputError(prefix + name, a[bad][0], "finite values")
     s2, temp2 = np.atleast_2d(s), np.atleast_2d(temp)
     try:
         n_cells = np.broadcast_shapes(s2.shape, temp2.shape)[0]
     except ValueError:
-        raise InputError("soc, temperature_c", f"shapes {s.shape}, {temp.shape}", "the same number of cells") from None
+        raise InputError(f"{prefix}soc, {prefix}temperature_c", f"shapes {s.shape}, {temp.shape}",
+                         "the same number of cells") from None
     if s2.min() < 0.0 or s2.max() > 1.0:
         v = s2.min() if s2.min() < 0.0 else s2.max()
-        raise InputError("soc", v, "0 ≤ soc ≤ 1")
+        raise InputError(f"{prefix}soc", v, "0 ≤ soc ≤ 1")
     if temp2.min() <= -ZERO_C_K:
-        raise InputError("temperature_c", temp2.min(), "> −273.15 °C (above absolute zero)")
+        raise InputError(f"{prefix}temperature_c", temp2.min(), "> −273.15 °C (above absolute zero)")
     return (t, np.ascontiguousarray(np.broadcast_to(s2, (n_cells, t.size))),
             np.ascontiguousarray(np.broadcast_to(temp2, (n_cells, t.size))))
 
 
-def _warn_validity(model: AgeingModel, t: np.ndarray, soc: np.ndarray, temp_c: np.ndarray,
-                   windows: list[slice]) -> None:
-    """Warn (once per kind) where the profile leaves the model's tested ranges."""
+def _warn_validity(model: AgeingModel, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+                   stacklevel: int = 4) -> None:
+    """Warn (once per kind) where the days ``parts`` — each ``(t (n,), soc (N, n), temperature_c (N, n))``,
+    closing sample included — leave the model's tested ranges."""
     v = model.validity
+    t_lo = min(float(p[2].min()) for p in parts)
+    t_hi = max(float(p[2].max()) for p in parts)
     lo, hi = v.temperature_c
-    if temp_c.min() < lo or temp_c.max() > hi:
-        warnings.warn(f"ageing model {model.name!r}: cell temperature {temp_c.min():.4g} … {temp_c.max():.4g} °C "
+    if t_lo < lo or t_hi > hi:
+        warnings.warn(f"ageing model {model.name!r}: cell temperature {t_lo:.4g} … {t_hi:.4g} °C "
                       f"leaves the model's validated range {lo:g} … {hi:g} °C; its predictions there are "
-                      "extrapolations", UserWarning, stacklevel=3)
+                      "extrapolations", UserWarning, stacklevel=stacklevel)
+    s_lo = min(float(p[1].min()) for p in parts)
+    s_hi = max(float(p[1].max()) for p in parts)
     lo, hi = v.soc
-    if soc.min() < lo or soc.max() > hi:
-        warnings.warn(f"ageing model {model.name!r}: SOC {soc.min():.3g} … {soc.max():.3g} leaves the model's "
-                      f"validated range {lo:g} … {hi:g}", UserWarning, stacklevel=3)
-    dods = np.stack([soc[:, w].max(axis=1) - soc[:, w].min(axis=1) for w in windows], axis=1)
+    if s_lo < lo or s_hi > hi:
+        warnings.warn(f"ageing model {model.name!r}: SOC {s_lo:.3g} … {s_hi:.3g} leaves the model's "
+                      f"validated range {lo:g} … {hi:g}", UserWarning, stacklevel=stacklevel)
+    dods = np.concatenate([p[1].max(axis=1) - p[1].min(axis=1) for p in parts])
     cycling = dods[dods > 1e-3]
     lo, hi = v.dod
     if cycling.size and (cycling.min() < lo - 1e-9 or cycling.max() > hi + 1e-9):
         warnings.warn(f"ageing model {model.name!r}: daily depth of discharge {cycling.min():.3g} … "
                       f"{cycling.max():.3g} leaves the model's validated range {lo:g} … {hi:g}",
-                      UserWarning, stacklevel=3)
-    c = np.diff(soc, axis=1) / (np.diff(t) / 3600.0)
-    if c.max(initial=0.0) > v.max_charge_c_rate:
-        warnings.warn(f"ageing model {model.name!r}: charge rate up to {c.max():.3g} C exceeds the model's "
-                      f"validated range 0 … {v.max_charge_c_rate:g} C", UserWarning, stacklevel=3)
-    if -c.min(initial=0.0) > v.max_discharge_c_rate:
-        warnings.warn(f"ageing model {model.name!r}: discharge rate up to {-c.min():.3g} C exceeds the model's "
-                      f"validated range 0 … {v.max_discharge_c_rate:g} C", UserWarning, stacklevel=3)
+                      UserWarning, stacklevel=stacklevel)
+    c_hi, c_lo = 0.0, 0.0
+    for t, soc, _ in parts:
+        c = np.diff(soc, axis=1) / (np.diff(t) / 3600.0)
+        c_hi, c_lo = max(c_hi, float(c.max(initial=0.0))), min(c_lo, float(c.min(initial=0.0)))
+    if c_hi > v.max_charge_c_rate:
+        warnings.warn(f"ageing model {model.name!r}: charge rate up to {c_hi:.3g} C exceeds the model's "
+                      f"validated range 0 … {v.max_charge_c_rate:g} C", UserWarning, stacklevel=stacklevel)
+    if -c_lo > v.max_discharge_c_rate:
+        warnings.warn(f"ageing model {model.name!r}: discharge rate up to {-c_lo:.3g} C exceeds the model's "
+                      f"validated range 0 … {v.max_discharge_c_rate:g} C", UserWarning, stacklevel=stacklevel)
 
 
 # ---------------------------------------------------------------------------------------- the integrator
@@ -575,8 +617,50 @@ def _sigmoid_step(y: np.ndarray, dx: np.ndarray, y_inf: float, k: np.ndarray, p:
     return np.where((dx > 0) & (k > 0) & np.isfinite(dy), dy, 0.0)
 
 
+def _check_run_options(years: object, n_days: object, q_step: object, stop_below_q: object,
+                       stop_above_resistance: object) -> int:
+    """Number of days to integrate; :class:`InputError` for a bad option."""
+    if n_days is None:
+        if not (isinstance(years, int | float) and not isinstance(years, bool) and math.isfinite(years)
+                and years > 0):
+            raise InputError("years", years, "> 0")
+        n = max(1, round(365.0 * years))
+    else:
+        if isinstance(n_days, bool) or not isinstance(n_days, int | np.integer) or n_days < 1:
+            raise InputError("n_days", n_days, "a whole number of days ≥ 1")
+        n = int(n_days)
+    if q_step is not None and not (isinstance(q_step, int | float) and 0 < q_step <= 0.1):
+        raise InputError("q_step", q_step, "0 < q_step ≤ 0.1, or None")
+    for name, v, allowed in (("stop_below_q", stop_below_q, "a relative capacity 0 … 1.5, or None"),
+                             ("stop_above_resistance", stop_above_resistance,
+                              "a relative resistance > 0, or None")):
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0 or (
+                name == "stop_below_q" and v > 1.5):
+            raise InputError(name, v, allowed)
+    return n
+
+
+def _distinct_windows(t: np.ndarray, s: np.ndarray, temp_k: np.ndarray,
+                      slices: list[slice]) -> tuple[list[_Window], np.ndarray]:
+    """The distinct days of a profile (same SOC and temperature samples at the same times of day, to 1 µs)
+    and the index of each day's distinct day."""
+    seen: dict[tuple[bytes, bytes, bytes], int] = {}
+    wins: list[_Window] = []
+    seq = np.empty(len(slices), dtype=np.int64)
+    for d, sl in enumerate(slices):
+        key = (np.round(t[sl] - t[sl.start], 6).tobytes(), s[:, sl].tobytes(), temp_k[:, sl].tobytes())
+        if key not in seen:
+            seen[key] = len(wins)
+            wins.append(_make_window(t[sl], s[:, sl], temp_k[:, sl]))
+        seq[d] = seen[key]
+    return wins, seq
+
+
 def simulate(model: str | AgeingModel, time_s: object, soc: object, temperature_c: object, years: float = 10.0,
-             q_step: float | None = 0.02, stop_below_q: float | None = None) -> AgeingResult:
+             q_step: float | None = 0.02, stop_below_q: float | None = None, *, reuse_days: bool = True,
+             conserve_throughput: bool = True) -> AgeingResult:
     """Age N cells by repeating a duty profile of whole days for ``years`` years (365 days each).
 
     Parameters
@@ -597,6 +681,13 @@ def simulate(model: str | AgeingModel, time_s: object, soc: object, temperature_
         they are interpolated (module docstring); ``None``: evaluated anew every day (exact, slower).
     stop_below_q:
         Stop early once every cell's relative capacity is below this value.
+    reuse_days:
+        Days of the profile that are the same (SOC and temperature at the same times of day) share their
+        rate evaluations — a year of a few distinct day types costs a few days' evaluations, not 365. Gives
+        the result of ``reuse_days=False`` (every day evaluated on its own) to rounding.
+    conserve_throughput:
+        ``True`` (BLAST-Lite's ``is_conserve_energy_throughput``): the same Ah on a faded cell is a deeper SOC
+        swing (module docstring). ``False``: the stressors of the new cell every day (no fade feedback).
 
     Returns
     -------
@@ -604,77 +695,187 @@ def simulate(model: str | AgeingModel, time_s: object, soc: object, temperature_
         Relative capacity ``q`` (N, days+1) at the end of each day, cumulative EFC and term states.
     """
     m = load(model) if isinstance(model, str) else model
-    if not (isinstance(years, int | float) and math.isfinite(years) and years > 0):
-        raise InputError("years", years, "> 0")
-    if q_step is not None and not (0 < q_step <= 0.1):
-        raise InputError("q_step", q_step, "0 < q_step ≤ 0.1, or None")
+    n_days = _check_run_options(years, None, q_step, stop_below_q, None)
     t, s, temp_c = _check_inputs(time_s, soc, temperature_c)
-    n_cells = s.shape[0]
     n_profile_days = round((t[-1] - t[0]) / DAY_S)
-    edges = [int(np.argmin(np.abs(t - (t[0] + d * DAY_S)))) for d in range(n_profile_days + 1)]
-    slices = [slice(edges[d], edges[d + 1] + 1) for d in range(n_profile_days)]
+    targets = t[0] + np.arange(n_profile_days + 1) * DAY_S
+    hi = np.clip(np.searchsorted(t, targets), 1, t.size - 1)
+    edges = np.where(np.abs(t[hi - 1] - targets) <= np.abs(t[hi] - targets), hi - 1, hi)  # nearest, first on ties
+    slices = [slice(int(edges[d]), int(edges[d + 1]) + 1) for d in range(n_profile_days)]
     if any(sl.stop - sl.start < 2 for sl in slices):
         raise InputError("time_s", "a day with fewer than 2 samples", "at least 2 samples per day")
-    _warn_validity(m, t, s, temp_c, slices)
+    _warn_validity(m, [(t[sl], s[:, sl], temp_c[:, sl]) for sl in slices], stacklevel=3)
     temp_k = temp_c + ZERO_C_K
-    wins = [_make_window(t[sl], s[:, sl], temp_k[:, sl]) for sl in slices]
-    n_days = max(1, round(365.0 * years))
-    n_terms = len(m.terms)
-    all_cells = np.arange(n_cells)
+    if reuse_days:
+        wins, seq = _distinct_windows(t, s, temp_k, slices)
+    else:
+        wins = [_make_window(t[sl], s[:, sl], temp_k[:, sl]) for sl in slices]
+        seq = np.arange(len(wins))
+    return _integrate(m, wins, seq, n_days, q_step, stop_below_q, None, None, conserve_throughput)
 
-    y = np.zeros((n_terms, n_cells))
-    efc = np.zeros(n_cells)
+
+def simulate_days(model: str | AgeingModel, days: Sequence[tuple[object, object, object]],
+                  sequence: Sequence[int] | np.ndarray | None = None, years: float = 10.0, *,
+                  n_days: int | None = None, q_step: float | None = 0.02, stop_below_q: float | None = None,
+                  stop_above_resistance: float | None = None, start: AgeingState | None = None,
+                  conserve_throughput: bool = True) -> AgeingResult:
+    """Age N cells on a sequence of distinct days given once each: the fast form of :func:`simulate` for a
+    duty of a few day types (a year of working days, weekends and monthly ambients).
+
+    Parameters
+    ----------
+    days:
+        The distinct days, each ``(time_s, soc, temperature_c)`` as in :func:`simulate` and exactly one day
+        long (``t[-1] − t[0] = 86400 s``, closing sample included); every day has the same number of cells.
+    sequence:
+        The index into ``days`` of each day of the repeated period (e.g. 365 entries for a year); default
+        the days in order. Day ``d`` of the integration is ``days[sequence[d mod len(sequence)]]``.
+    years, n_days:
+        Days integrated: ``round(365·years)``, or ``n_days`` when given.
+    stop_below_q, stop_above_resistance:
+        Stop early once every cell's relative capacity is below, or every cell's relative resistance (models
+        that have one) is above, the value.
+    start:
+        Continue from this state (:attr:`AgeingResult.final_state` of an earlier run, on the same or on
+        other days); day ``d`` then counts from ``start.day``, and so do ``time_days`` of the result.
+    q_step, conserve_throughput:
+        As :func:`simulate`.
+
+    The rates of each distinct day are evaluated on the capacity grid once per grid step (not once per day
+    it occurs): the result equals :func:`simulate` on the laid-out profile to rounding.
+    """
+    m = load(model) if isinstance(model, str) else model
+    n = _check_run_options(years, n_days, q_step, stop_below_q, stop_above_resistance)
+    days = list(days)
+    if not days:
+        raise InputError("days", "[]", "at least one day (time_s, soc, temperature_c)")
+    parts = []
+    for i, d in enumerate(days):
+        if not (isinstance(d, tuple | list) and len(d) == 3):
+            raise InputError(f"days[{i}]", type(d).__name__, "a (time_s, soc, temperature_c) triple")
+        t, s, temp_c = _check_inputs(*d, prefix=f"days[{i}].")
+        if abs((t[-1] - t[0]) - DAY_S) > 1e-6 * DAY_S:
+            raise InputError(f"days[{i}].time_s (duration)", float(t[-1] - t[0]),
+                             "one day: t[-1] − t[0] = 86400 s (closing sample included)")
+        if parts and s.shape[0] != parts[0][1].shape[0]:
+            raise InputError(f"days[{i}].soc", f"{s.shape[0]} cells",
+                             f"the {parts[0][1].shape[0]} cells of days[0] (every day has the same cells)")
+        parts.append((t, s, temp_c))
+    seq = np.arange(len(days)) if sequence is None else np.asarray(sequence)
+    if seq.ndim != 1 or seq.size < 1 or not np.issubdtype(seq.dtype, np.integer):
+        raise InputError("sequence", f"{seq.dtype} array of shape {seq.shape}",
+                         "a 1-D sequence of at least one whole-number day index")
+    if seq.min() < 0 or seq.max() >= len(days):
+        bad = seq.min() if seq.min() < 0 else seq.max()
+        raise InputError("sequence", int(bad), f"day indices 0 … {len(days) - 1} (into days)")
+    if start is not None:
+        n_terms = len(m.terms)
+        if not isinstance(start, AgeingState):
+            raise InputError("start", type(start).__name__, "an AgeingState (AgeingResult.final_state) or None")
+        y0 = np.asarray(start.y, dtype=float)
+        if y0.shape != (n_terms, parts[0][1].shape[0]) or np.shape(start.efc) != (parts[0][1].shape[0],):
+            raise InputError("start", f"states of shape {y0.shape}",
+                             f"({n_terms}, {parts[0][1].shape[0]}): one state per term of {m.name!r} and cell")
+        if not (np.all(np.isfinite(y0)) and isinstance(start.day, int | np.integer) and start.day >= 0):
+            raise InputError("start", f"day {start.day!r}", "finite states and a day ≥ 0")
+    _warn_validity(m, [parts[i] for i in np.unique(seq)], stacklevel=3)
+    wins = [_make_window(t, s, temp_c + ZERO_C_K) for t, s, temp_c in parts]
+    return _integrate(m, wins, seq.astype(np.int64), n, q_step, stop_below_q, stop_above_resistance, start,
+                      conserve_throughput)
+
+
+def _integrate(m: AgeingModel, wins: list[_Window], seq: np.ndarray, n_days: int, q_step: float | None,
+               stop_below_q: float | None, stop_above_resistance: float | None, start: AgeingState | None,
+               conserve_throughput: bool) -> AgeingResult:
+    """Integrate day by day: day ``d`` is window ``wins[seq[(day0 + d) mod len(seq)]]``.
+
+    The rates of a window at the q-grid points its cells pass are cached per *window*, so days that share a
+    window share the evaluations.
+    """
+    n_cells = wins[0].soc.shape[0]
+    n_terms = len(m.terms)
+    if start is None:
+        y = np.zeros((n_terms, n_cells))
+        efc = np.zeros(n_cells)
+        day0 = 0
+    else:
+        y = np.array(start.y, dtype=float)
+        efc = np.array(start.efc, dtype=float)
+        day0 = int(start.day)
     q, r = _outputs(m, y)
     r_hist = None if r is None else np.repeat(r[:, None], n_days + 1, axis=1)
     q_hist = np.repeat(q[:, None], n_days + 1, axis=1)
-    efc_hist = np.zeros((n_cells, n_days + 1))
-    y_hist = np.zeros((n_terms, n_cells, n_days + 1))
-    # cache per profile day: grid index of each cell and the rates at its two grid points
+    efc_hist = np.repeat(efc[:, None], n_days + 1, axis=1)
+    y_hist = np.repeat(y[:, :, None], n_days + 1, axis=2)
+    # cache per distinct window: grid index of each cell and the rates at its two grid points
     grid_k = [np.full(n_cells, np.iinfo(np.int64).min) for _ in wins]
     r_hi = [np.zeros((n_cells, n_terms + 1)) for _ in wins]
     r_lo = [np.zeros((n_cells, n_terms + 1)) for _ in wins]
-    divisor = np.array([term.divisor for term in m.terms])
-    is_time = np.array([term.driver == "time" for term in m.terms])
+    divisor = [term.divisor for term in m.terms]
+    is_time = [term.driver == "time" for term in m.terms]
     day_days = np.array([w.duration_s / DAY_S for w in wins])
+    dx_time_1 = [[np.full(n_cells, day_days[j] / divisor[i]) for i in range(n_terms)] for j in range(len(wins))]
+    power = np.array([i for i, term in enumerate(m.terms) if term.kind != "sigmoid"], dtype=np.int64)
+    sigmoid = [i for i, term in enumerate(m.terms) if term.kind == "sigmoid"]
+    if any(m.terms[i].inverse_rate for i in power):
+        raise NotImplementedError("inverse_rate is implemented for sigmoid terms only")
+    p_p = np.array([[m.terms[i].exponent] for i in power])
+    p_expo = (p_p - 1.0) / p_p
+    div_p = np.array([[divisor[i]] for i in power])
+    is_time_p = np.array([[is_time[i]] for i in power], dtype=bool)
+    dx_time = [np.stack([dx_time_1[j][i] for i in power]) if power.size else None for j in range(len(wins))]
+    all_cells = np.arange(n_cells)
+    ones = np.ones(n_cells)
+    n_seq = seq.size
+    days_seq = seq[(day0 + np.arange(n_days)) % n_seq]
     last = n_days
-    for d in range(n_days):
-        j = d % len(wins)
-        win = wins[j]
-        if q_step is None:
-            rates = _window_rates(m, win, all_cells, q)
-        else:
-            k_now = np.floor((1.0 - q) / q_step + 1e-12).astype(np.int64)
-            moved = k_now != grid_k[j]
-            if moved.any():
-                step_down = moved & (k_now == grid_k[j] + 1)
-                r_hi[j][step_down] = r_lo[j][step_down]
-                full = np.flatnonzero(moved & ~step_down)
-                if full.size:
-                    r_hi[j][full] = _window_rates(m, win, full, 1.0 - k_now[full] * q_step)
-                idx = np.flatnonzero(moved)
-                r_lo[j][idx] = _window_rates(m, win, idx, 1.0 - (k_now[idx] + 1) * q_step)
-                grid_k[j] = k_now
-            frac = ((1.0 - k_now * q_step) - q) / q_step
-            rates = r_hi[j] + frac[:, None] * (r_lo[j] - r_hi[j])
-        d_efc = rates[:, -1]
-        for i, term in enumerate(m.terms):
-            dx = (np.full(n_cells, day_days[j]) if is_time[i] else d_efc) / divisor[i]
-            k = 1.0 / rates[:, i] if term.inverse_rate else rates[:, i]
-            if term.kind == "sigmoid":
-                y[i] += _sigmoid_step(y[i], dx, term.y_inf, k, term.exponent)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # once, not per step
+        for d in range(n_days):
+            j = int(days_seq[d])
+            win = wins[j]
+            q_r = q if conserve_throughput else ones
+            if q_step is None:
+                rates = _window_rates(m, win, all_cells, q_r)
             else:
-                y[i] += _power_step(y[i], dx, k, term.exponent)
-        q, r = _outputs(m, y)
-        efc = efc + d_efc
-        q_hist[:, d + 1] = q
-        if r_hist is not None:
-            r_hist[:, d + 1] = r
-        efc_hist[:, d + 1] = efc
-        y_hist[:, :, d + 1] = y
-        if stop_below_q is not None and np.all(q < stop_below_q):
-            last = d + 1
-            break
-    time_days = np.concatenate([[0.0], np.cumsum(day_days[np.arange(n_days) % len(wins)])])
+                k_now = np.floor((1.0 - q_r) / q_step + 1e-12).astype(np.int64)
+                moved = k_now != grid_k[j]
+                if moved.any():
+                    step_down = moved & (k_now == grid_k[j] + 1)
+                    r_hi[j][step_down] = r_lo[j][step_down]
+                    full = np.flatnonzero(moved & ~step_down)
+                    if full.size:
+                        r_hi[j][full] = _window_rates(m, win, full, 1.0 - k_now[full] * q_step)
+                    idx = np.flatnonzero(moved)
+                    r_lo[j][idx] = _window_rates(m, win, idx, 1.0 - (k_now[idx] + 1) * q_step)
+                    grid_k[j] = k_now
+                frac = ((1.0 - k_now * q_step) - q_r) / q_step
+                rates = r_hi[j] + frac[:, None] * (r_lo[j] - r_hi[j])
+            d_efc = rates[:, -1]
+            if power.size:  # all power-law terms in one step (the arithmetic of _power_step, element by element)
+                dx = np.where(is_time_p, dx_time[j], d_efc[None, :] / div_p)
+                k = rates[:, power].T
+                yp = y[power]
+                later = k * p_p * (yp / k) ** p_expo * dx
+                start_ = k * dx**p_p
+                dy = np.where(yp == 0, start_, later)
+                y[power] += np.where((dx > 0) & (k > 0) & np.isfinite(dy), dy, 0.0)
+            for i in sigmoid:
+                term = m.terms[i]
+                dx1 = dx_time_1[j][i] if is_time[i] else d_efc / divisor[i]
+                k1 = 1.0 / rates[:, i] if term.inverse_rate else rates[:, i]
+                y[i] += _sigmoid_step(y[i], dx1, term.y_inf, k1, term.exponent)
+            q, r = _outputs(m, y)
+            efc = efc + d_efc
+            q_hist[:, d + 1] = q
+            if r_hist is not None:
+                r_hist[:, d + 1] = r
+            efc_hist[:, d + 1] = efc
+            y_hist[:, :, d + 1] = y
+            if ((stop_below_q is not None and np.all(q < stop_below_q))
+                    or (stop_above_resistance is not None and r is not None and np.all(r > stop_above_resistance))):
+                last = d + 1
+                break
+    time_days = day0 + np.concatenate([[0.0], np.cumsum(day_days[days_seq])])
     return AgeingResult(m.name, time_days[: last + 1], q_hist[:, : last + 1], efc_hist[:, : last + 1],
                         {term.name: y_hist[i, :, : last + 1] for i, term in enumerate(m.terms)},
                         None if r_hist is None else r_hist[:, : last + 1])

@@ -152,6 +152,7 @@ def build_batch(
     pack_thermal: bool = False,
     pack_temperature_initial_c: float | None = None,
     hvac_on: bool = True,
+    packs: Sequence[PackModel] | None = None,
 ) -> DesignBatch:
     """Resolve vehicle specs and turn them into engine inputs (one row per design).
 
@@ -162,6 +163,8 @@ def build_batch(
     with the ambient (or the test's 23 °C) as its sink; it starts at ``pack_temperature_initial_c``
     (default: the sink's temperature, a pack soaked at the ambient). Without it the pack is at 25 °C.
     ``hvac_on=False``: the ambient without its cabin load (climate control off, as AAA's first test).
+    ``packs``: one :class:`PackModel` per vehicle instead of the vehicle's own (e.g. an aged pack,
+    :func:`tyaga.life.aged_pack`); the vehicle's cell still gives the thermal data.
     """
     if isinstance(vehicles, VehicleSpec | str | Path):
         vehicles = [vehicles]
@@ -170,13 +173,18 @@ def build_batch(
         raise InputError("vehicles", [], "at least one vehicle")
     # Variants of one design usually share their battery table and map path (pydantic copies share what
     # they do not change): each distinct one is turned into a pack or resolved on disk once per batch.
-    pack_cache: dict[tuple[int, str, str | None], PackModel] = {}
-    packs = []
-    for s in specs:
-        key = (id(s.battery), s.vehicle_class, s.base_dir)
-        if key not in pack_cache:
-            pack_cache[key] = pack_for_vehicle(s)
-        packs.append(pack_cache[key])
+    if packs is not None:
+        packs = list(packs)
+        if len(packs) != len(specs):
+            raise InputError("packs", f"{len(packs)} packs for {len(specs)} vehicles", "one pack per vehicle")
+    else:
+        pack_cache: dict[tuple[int, str, str | None], PackModel] = {}
+        packs = []
+        for s in specs:
+            key = (id(s.battery), s.vehicle_class, s.base_dir)
+            if key not in pack_cache:
+                pack_cache[key] = pack_for_vehicle(s)
+            packs.append(pack_cache[key])
     n = len(specs)
     params = np.zeros((n, len(engine.PARAMS)))
     ocv = np.zeros((n, OCV_GRID_POINTS))
@@ -254,9 +262,9 @@ def build_batch(
         sink = TEST_AMBIENT_C if ambient_c is None else float(ambient_c)
         start = sink if pack_temperature_initial_c is None else float(pack_temperature_initial_c)
         first = engine.P["thermal_on"]
-        rows: dict[tuple[int, str, str | None], FloatArray] = {}
+        rows: dict[tuple[int, str, str | None, int], FloatArray] = {}
         for i, s in enumerate(specs):
-            key = (id(s.battery), s.vehicle_class, s.base_dir)
+            key = (id(s.battery), s.vehicle_class, s.base_dir, id(packs[i]))
             if key not in rows:
                 rows[key] = _thermal_row(s, packs[i], sink, start)
             params[i, first:] = rows[key][first:]
@@ -496,6 +504,7 @@ def simulate(
     pack_temperature_initial_c: float | None = None,
     cabin_soaked: bool = False,
     hvac_on: bool = True,
+    packs: Sequence[PackModel] | None = None,
 ) -> SimulationResult:
     """Drive one or many vehicles over a cycle (one engine call for the whole batch).
 
@@ -522,6 +531,7 @@ def simulate(
         its steady power. Needs ``ambient_c``.
     hvac_on: ``False`` drives at ``ambient_c`` with the climate control off (the pack model still sees the
         ambient).
+    packs: one pack per vehicle instead of the vehicle's own (as :func:`build_batch`).
     """
     if isinstance(vehicles, VehicleSpec | str | Path):
         vehicles = [vehicles]
@@ -532,7 +542,7 @@ def simulate(
         specs = [s.model_copy(update={"body": s.body.model_copy(update={"payload_kg": payload_kg})}) for s in specs]
     cyc = _resolve_cycle(cycle)
     batch = build_batch(specs, soc_initial=soc_initial, ambient_c=ambient_c, pack_thermal=pack_thermal,
-                        pack_temperature_initial_c=pack_temperature_initial_c, hvac_on=hvac_on)
+                        pack_temperature_initial_c=pack_temperature_initial_c, hvac_on=hvac_on, packs=packs)
     if cabin_soaked:
         batch = with_cabin_warmup(batch, cyc)
     t, v, g = _cycle_arrays(cyc)

@@ -64,7 +64,7 @@ import pandas as pd
 
 from tyaga import thermal as th
 from tyaga.battery import PackModel, cell_for_vehicle, pack_for_vehicle
-from tyaga.cell import REFERENCE_TEMPERATURE_C, CellSpec, arrhenius_factor, ecm_parameters
+from tyaga.cell import CellSpec, ecm_parameters
 from tyaga.errors import InputError
 from tyaga.protocol import Condition, ProtocolResult, Step, run_protocol
 from tyaga.thermal import PackThermalParams, current_limit_factor
@@ -466,7 +466,8 @@ def charge(
 
     resistance_factor = None
     if not is_cell:
-        resistance_factor = _pack_resistance_factor(tg.cell, ea)
+        window = 0.5 * (tg.model.soc_min + tg.model.soc_max)  # type: ignore[union-attr]
+        resistance_factor = _pack_resistance_factor(tg.cell, ea, window)
 
     p_batt = charger.battery_power_w
     i_est = lim0 if params is None else warm_limit
@@ -525,28 +526,17 @@ def charge(
     return ChargeResult(data, summary, res, tuple(notes))
 
 
-def _pack_resistance_factor(cell: CellSpec | None, ea: float) -> Callable[[float], float]:
-    """Factor on a pack's resistances at temperature T: the cell's DC resistance (R0 + R1 + R2 at 50 % SOC,
-    from ``ecm_parameters``) at T over its value at 25 °C; a pack without a cell: the Arrhenius factor."""
-    cache: dict[float, float] = {}
-    if cell is None:
-        def f(t_c: float) -> float:
-            if t_c not in cache:
-                cache[t_c] = float(arrhenius_factor(t_c, REFERENCE_TEMPERATURE_C, ea))
-            return cache[t_c]
-        return f
+def _pack_resistance_factor(cell: CellSpec | None, ea: float, soc: float) -> Callable[[float], float]:
+    """Factor on a pack's resistances at temperature T — the drive's: :func:`tyaga.thermal.resistance_factor_table`
+    (the cell's DC resistance R0 + R1 + R2 at ``soc``, the middle of the pack's window, over its 25 °C value;
+    a pack without a cell: the Arrhenius factor with ``ea``) on the engine's grid
+    :data:`tyaga.engine.RFACTOR_GRID_C`, interpolated linearly and held beyond its ends."""
+    from tyaga.engine import RFACTOR_GRID_C
 
-    def dc(t_c: float) -> float:
-        p = ecm_parameters(cell, 0.5, t_c)
-        return float(p["r0_ohm"] + p["r1_ohm"] + p["r2_ohm"])
-
-    ref = dc(REFERENCE_TEMPERATURE_C)
-
-    def g(t_c: float) -> float:
-        if t_c not in cache:
-            cache[t_c] = dc(t_c) / ref if ref > 0 else 1.0
-        return cache[t_c]
-    return g
+    grid = np.asarray(RFACTOR_GRID_C)
+    table = th.resistance_factor_table(cell, grid, soc=soc, activation_energy_j_per_mol=ea)
+    g, f = grid.tolist(), np.asarray(table, dtype=float).tolist()
+    return lambda t_c: float(np.interp(t_c, g, f))
 
 
 # ============================================================================================== thermal
@@ -795,6 +785,102 @@ def charge_many(targets: Sequence[VehicleSpec | PackModel | CellSpec | str | Pat
         rows.append({"design": k} | {key: val for key, val in r.summary.items() if key != "warnings"}
                     | {"warnings": "; ".join(r.warnings)})
     return pd.DataFrame(rows)
+
+
+#: A batch charge gives up after this time [s] (``end_reason = "max_duration"``): 72 h, beyond the slowest
+#: charge of a bundled vehicle (a 12 m bus on 11 kW AC from a cold soak, about 20 h).
+BATCH_MAX_DURATION_S = 72 * 3600.0
+
+
+def charge_batch(
+    vehicles: VehicleSpec | str | Path | Sequence[VehicleSpec | str | Path],
+    from_soc: float,
+    to_soc: float,
+    charger_power_w: float | None = None,
+    charger_kind: str = "dc",
+    *,
+    ambient_c: float = 25.0,
+    temperature_c: float | None = None,
+    thermal: bool = True,
+    cv_cutoff_c: float = CV_CUTOFF_C_RATE,
+    dt_s: float = 1.0,
+    max_duration_s: float = BATCH_MAX_DURATION_S,
+) -> pd.DataFrame:
+    """The charge of :func:`charge` for a batch of vehicles on the batch axis, in one compiled call.
+
+    The same two-step protocol (constant power or current up to ``V_cv``, then constant voltage), the same
+    charge-current limit (charger current, the pack's limit × the chemistry's default taper × the BMS
+    temperature derating), the same pack circuit and resistance factor, and with ``thermal`` the same lumped
+    pack temperature with the vehicle's BTMS powered by the charger (:func:`tyaga.thermal.thermal_params_for_vehicle`)
+    — stepped at a fixed ``dt_s`` by :func:`tyaga.engine.run_charge` instead of the protocol runner's located
+    events; ``tests/test_charging.py`` checks it against :func:`charge` design by design. Without ``thermal``
+    the temperature is held at ``temperature_c`` (default ``ambient_c``). No reference window is run.
+
+    Returns one row per design: ``name``, ``duration_s``, ``soc_end``, ``end_reason`` (soc, cv_cutoff,
+    max_duration), ``energy_battery_wh``, ``energy_btms_wh``, ``energy_grid_wh`` (battery ÷ charger
+    efficiency + BTMS), ``battery_loss_wh``, ``peak_power_w``, ``average_power_w``, ``cv_start_soc``
+    (NaN: no CV phase), ``wait_s`` (no current: the pack outside its charge window), ``temperature_end_c``,
+    ``temperature_max_c``.
+    """
+    from tyaga import chain, engine
+
+    if isinstance(vehicles, VehicleSpec | str | Path):
+        vehicles = [vehicles]
+    specs = [chain._resolve_vehicle(v) for v in vehicles]
+    for name, v, lo, hi in (("from_soc", from_soc, 0.0, 1.0), ("to_soc", to_soc, 0.0, 1.0)):
+        if not (math.isfinite(v) and lo <= v <= hi):
+            raise InputError(name, v, f"{lo:g} … {hi:g}")
+    if not to_soc > from_soc:
+        raise InputError("to_soc", to_soc, f"above from_soc ({from_soc:g}): a charge raises the SOC")
+    if not (math.isfinite(dt_s) and 0.01 <= dt_s <= 60.0):
+        raise InputError("dt_s", dt_s, "0.01 … 60 s")
+    start_c = ambient_c if temperature_c is None else temperature_c
+    batch = chain.build_batch(specs, soc_initial=from_soc, ambient_c=ambient_c, pack_thermal=True,
+                              pack_temperature_initial_c=start_c, hvac_on=False)
+    params = batch.params.copy()
+    if not thermal:  # the temperature held: no heat capacity to change, no BTMS
+        params[:, engine.P["heat_capacity_j_per_k"]] = 1e300
+        params[:, engine.P["heater_max_power_w"]] = 0.0
+        params[:, engine.P["cooler_max_power_w"]] = 0.0
+    n = len(specs)
+    ctrl = np.zeros((n, len(engine.CHARGE_CTRL)))
+    taper = np.zeros((n, engine.TAPER_POINTS))
+    grid_soc = np.linspace(0.0, 1.0, engine.TAPER_POINTS)
+    eff = np.zeros(n)
+    for i, (spec, pk) in enumerate(zip(specs, batch.packs, strict=True)):
+        if not (pk.soc_min - 1e-9 <= from_soc and to_soc <= pk.soc_max + 1e-9):
+            raise InputError("to_soc" if to_soc > pk.soc_max else "from_soc", to_soc if to_soc > pk.soc_max
+                             else from_soc, f"{pk.soc_min:g} … {pk.soc_max:g}, {spec.name}'s SOC window")
+        tg = _resolve(spec, None)
+        ch = make_charger(charger_kind, charger_power_w, vehicle_efficiency=tg.charger_efficiency,
+                          vehicle_class=tg.vehicle_class)
+        p_batt = ch.battery_power_w
+        ctrl[i] = (0.0 if p_batt is None else p_batt, ch.max_current_a, min(pk.voltage_max_v, ch.voltage_max_v),
+                   to_soc, cv_cutoff_c * pk.capacity_ah, dt_s, max_duration_s)
+        fn = default_taper(tg.chemistry)
+        taper[i] = [fn(x) for x in grid_soc]
+        eff[i] = ch.efficiency
+    res = engine.run_charge(params, batch.ocv_tables, ctrl, taper)
+    col = {name: res[:, j] for j, name in enumerate(engine.CHARGE_SUMMARY)}
+    wh = 1.0 / 3600.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        avg = np.where(col["duration_s"] > 0, col["energy_battery_j"] / col["duration_s"], np.nan)
+    return pd.DataFrame({
+        "name": batch.names,
+        "duration_s": col["duration_s"],
+        "soc_end": col["soc_end"],
+        "end_reason": [engine.CHARGE_ENDED_BY[int(c)] for c in col["end_code"]],
+        "energy_battery_wh": col["energy_battery_j"] * wh,
+        "energy_btms_wh": col["energy_btms_j"] * wh,
+        "energy_grid_wh": col["energy_battery_j"] * wh / eff + col["energy_btms_j"] * wh,
+        "battery_loss_wh": col["battery_loss_j"] * wh,
+        "peak_power_w": col["peak_power_w"],
+        "average_power_w": avg,
+        "cv_start_soc": np.where(col["cv_start_soc"] >= 0, col["cv_start_soc"], np.nan),
+        "wait_s": col["wait_s"],
+        "temperature_end_c": col["temperature_end_c"],
+        "temperature_max_c": col["temperature_max_c"],
+    }).rename_axis("design")
 
 
 def pack_from_published(energy_wh: float, series: int, peak_power_w: float,

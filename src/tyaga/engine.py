@@ -688,3 +688,149 @@ def run_range(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, steps:
     res = _run(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, False, dummy, True, float(max_distance_m),
                aux_profiles)
     return res if with_summary else res[:, len(SUMMARY):]
+
+
+# ------------------------------------------------------------------------------------------------ charging
+
+#: Per-design controls of :func:`run_charge` (SI units; one row per design).
+CHARGE_CTRL = ("battery_power_w", "charger_current_a", "voltage_cv_v", "soc_target", "cutoff_current_a",
+               "dt_s", "max_duration_s")
+#: Columns of the per-design result of :func:`run_charge`.
+CHARGE_SUMMARY = (
+    "duration_s", "soc_end", "energy_battery_j", "energy_btms_j", "battery_loss_j", "peak_power_w",
+    "cv_start_soc", "wait_s", "temperature_end_c", "temperature_max_c", "end_code",
+)
+#: End codes of :func:`run_charge`.
+CHARGE_ENDED_BY = {0: "soc", 1: "cv_cutoff", 2: "max_duration"}
+#: SOC points of the per-design charge-current taper table of :func:`run_charge` (0, 0.05, …, 1).
+TAPER_POINTS = 21
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _charge_core(params, ocv_tabs, ctrl, taper, result):  # pragma: no cover - compiled
+    """Constant power (or current) then constant voltage, every design of the batch: the two-step protocol
+    of :func:`tyaga.charging.charge` at a fixed step, on the pack circuit and temperature of the drive.
+
+    Each step of ``dt``: the current limit ``I_lim = min(I_charger, I_max · taper(SOC) · derate_charge(T))``;
+    the charge current ``i > 0`` from ``P = (E + R·i)·i`` (or ``I_lim`` without a power limit), clipped to
+    ``I_lim`` and to the CV voltage, ``E + R·i ≤ V_cv`` (then the step is CV); SOC, RC pairs and (with the
+    thermal columns on) the pack temperature advance as in :func:`_step`, the BTMS drawing from the charger.
+    Ends at the target SOC (located within the step by linear interpolation), when a CV current falls below
+    the cut-off, or at ``max_duration_s``.
+    """
+    n_d = params.shape[0]
+    cst = np.zeros(N_CONST)
+    for d in range(n_d):
+        p = params[d]
+        tab = ocv_tabs[d]
+        c = ctrl[d]
+        p_batt, i_chg, v_cv, soc_t, i_cut, dt, t_max = c[0], c[1], c[2], c[3], c[4], c[5], c[6]
+        _constants(p, dt, cst)
+        soc = p[SOC0]
+        temp = p[TH_T0]
+        thermal = p[TH_ON] > 0.0
+        v1 = 0.0
+        v2 = 0.0
+        t = 0.0
+        e_batt = 0.0
+        e_btms = 0.0
+        e_loss = 0.0
+        peak = 0.0
+        cv_soc = -1.0
+        wait = 0.0
+        t_hi = temp
+        code = 2
+        while t < t_max:
+            f_r = 1.0
+            der = 1.0
+            p_btms = 0.0
+            q_btms = 0.0
+            if thermal:
+                f_r = _rfactor(p, temp)
+                der = _derate(temp, p[TC_MIN], p[TC_MAX], p[T_BAND])
+                heat = p[TH_HEAT_MAX] * _ramp(p[TH_HEAT_BELOW] - temp, p[TH_BAND])
+                cool = p[TH_COOL_MAX] * _ramp(temp - p[TH_COOL_ABOVE], p[TH_BAND])
+                q_btms = heat - cool
+                p_btms = heat / p[TH_HEAT_ETA] + cool / p[TH_COOL_COP]
+            x = min(max(soc, 0.0), 1.0) * (TAPER_POINTS - 1)
+            k = min(int(x), TAPER_POINTS - 2)
+            tp = taper[d, k] + (x - k) * (taper[d, k + 1] - taper[d, k])
+            i_lim = min(i_chg, p[I_CH] * tp * der)
+            ocv = _ocv(tab, soc)
+            e = ocv - cst[4] * v1 - cst[5] * v2
+            r = cst[6] * f_r
+            if p_batt > 0.0 and r > 0.0:
+                i = (math.sqrt(e * e + 4.0 * r * p_batt) - e) / (2.0 * r)
+            elif p_batt > 0.0:
+                i = p_batt / e
+            else:
+                i = i_lim
+            i = min(i, i_lim)
+            cv = False
+            if r > 0.0 and e + r * i > v_cv:
+                i = max((v_cv - e) / r, 0.0)
+                cv = True
+                if cv_soc < 0.0:
+                    cv_soc = soc
+            if i <= 0.0:
+                i = 0.0
+                if not cv:
+                    wait += dt
+            v_term = e + r * i
+            soc_new = soc + i * cst[8]
+            frac = 1.0
+            if soc_new >= soc_t:
+                frac = (soc_t - soc) / (soc_new - soc) if soc_new > soc else 0.0
+                code = 0
+            h = frac * dt
+            if h != dt:  # the last, partial step: its own RC factors
+                e1 = math.exp(-h / (p[R1] * p[C1])) if p[R1] > 0.0 else 0.0
+                e2 = math.exp(-h / (p[R2] * p[C2])) if p[R2] > 0.0 else 0.0
+            else:
+                e1 = cst[2]
+                e2 = cst[3]
+            loss = (v_term - ocv) * i
+            e_batt += v_term * i * h
+            e_loss += loss * h
+            e_btms += p_btms * h
+            peak = max(peak, v_term * i)
+            # RC pairs: tyaga's sign convention (+ discharge), so the charge current enters as −i
+            v1 = v1 * e1 - p[R1] * f_r * i * (1.0 - e1)
+            v2 = v2 * e2 - p[R2] * f_r * i * (1.0 - e2)
+            soc = soc_t if code == 0 else soc_new
+            if thermal:
+                a = p[TH_UA] * h / p[TH_C]
+                phi = -math.expm1(-a) / a if a > 1e-12 else 1.0 - 0.5 * a
+                temp = temp + h * phi / p[TH_C] * (loss + q_btms - p[TH_UA] * (temp - p[TH_SINK]))
+                t_hi = max(t_hi, temp)
+            t += h
+            if code == 0:
+                break
+            if cv and i < i_cut:
+                code = 1
+                break
+        r_out = result[d]
+        r_out[0] = t
+        r_out[1] = soc
+        r_out[2] = e_batt
+        r_out[3] = e_btms
+        r_out[4] = e_loss
+        r_out[5] = peak
+        r_out[6] = cv_soc
+        r_out[7] = wait
+        r_out[8] = temp
+        r_out[9] = t_hi
+        r_out[10] = code
+
+
+def run_charge(params: FloatArray, ocv_tabs: FloatArray, ctrl: FloatArray, taper: FloatArray) -> FloatArray:
+    """Charge every design of a batch from its ``soc_initial`` (see :func:`_charge_core`): ``ctrl`` is
+    (n_d, len(CHARGE_CTRL)), ``taper`` (n_d, TAPER_POINTS) the fraction of the charge limit at SOC 0, 0.05 … 1.
+    Returns (n_d, len(CHARGE_SUMMARY)); ``battery_power_w`` ≤ 0 means no power limit (CC-CV)."""
+    n_d = params.shape[0]
+    if ctrl.shape != (n_d, len(CHARGE_CTRL)) or taper.shape != (n_d, TAPER_POINTS):
+        raise ValueError("ctrl and taper must have one row per design")
+    result = np.zeros((n_d, len(CHARGE_SUMMARY)))
+    _charge_core(np.ascontiguousarray(params), np.ascontiguousarray(ocv_tabs), np.ascontiguousarray(ctrl),
+                 np.ascontiguousarray(taper), result)
+    return result
