@@ -164,7 +164,9 @@ class ChargeResult:
     (I²R0 + Σ v_j²/R_j), ``charger_loss_w``, ``btms_power_w`` (electrical draw of heater + chiller at the
     row), ``current_limit_a`` (I_lim at the row), ``temperature_c``, ``energy_battery_wh``,
     ``energy_btms_wh`` and ``energy_grid_wh`` (cumulative), ``phase`` ("CC", "CP", "CV", or "WAIT" where the
-    limit is 0: the pack outside its charge range), ``step``.
+    limit is 0: the pack outside its charge range), ``step``. The row where the CP/CC step hands over to the
+    CV step appears twice, at the same time, once for each step (drop one where strictly increasing times
+    are needed, as :mod:`tyaga.life` does).
     """
 
     data: pd.DataFrame

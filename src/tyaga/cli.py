@@ -604,6 +604,9 @@ LIFE_KEYS = [
 def life(
     vehicle: Annotated[str, typer.Option("--vehicle", "-v", help="Bundled name or TOML file.")] = "compact-ev-150kw",
     duty: Annotated[Path, typer.Option("--duty", help="Duty TOML file (docs/life.md).")] = Path("duty.toml"),
+    feedback: Annotated[str, typer.Option("--feedback", help="drive: re-drive the days on the aged pack "
+                                          "(default); soc: rescale the SOC swing only; none: new-pack "
+                                          "stressors every day.")] = "drive",
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
 ) -> None:
     """Battery life on a daily duty: years and km to 80 % state of health, and the resistance growth."""
@@ -612,7 +615,7 @@ def life(
         from tyaga import vehicles
 
         spec = vehicles.load(vehicle)
-        res = life_mod.life(spec, duty)
+        res = life_mod.life(spec, duty, feedback=feedback)
     except InputError as exc:
         _fail(exc)
         return
