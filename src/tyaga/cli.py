@@ -114,6 +114,20 @@ THERMAL_KEYS = [
 ]
 
 
+#: Options of the climate and pack-temperature scenario, shared by ``simulate`` and ``range``.
+PackThermalOption = Annotated[bool, typer.Option(
+    "--pack-thermal", help="Pack temperature as a state: its resistance, current limits and BTMS follow it "
+    "(starts at the ambient unless --pack-temperature-c).")]
+PackTemperatureOption = Annotated[float | None, typer.Option(
+    help="Pack temperature at the start [°C], with --pack-thermal (e.g. 25: preconditioned).")]
+CabinSoakedOption = Annotated[bool, typer.Option(
+    "--cabin-soaked", help="The cabin starts at the ambient and warms/cools to its setpoint (default: "
+    "preconditioned, steady HVAC). Needs --ambient-c.")]
+HvacOption = Annotated[bool, typer.Option(
+    "--hvac/--no-hvac", help="Cabin climate control at --ambient-c (--no-hvac: off, the ambient still acts "
+    "on the pack).")]
+
+
 @app.command()
 def simulate(
     vehicle: Annotated[list[str] | None, typer.Option("--vehicle", "-v", help="Bundled name or TOML file; "
@@ -123,17 +137,10 @@ def simulate(
     ambient_c: Annotated[float | None, typer.Option(help="Ambient temperature [°C]: adds the cabin's steady "
                                                     "HVAC load. Without it: test conditions, 23 °C, climate "
                                                     "control off.")] = None,
-    pack_thermal: Annotated[bool, typer.Option("--pack-thermal", help="Pack temperature as a state: its "
-                                               "resistance, current limits and BTMS follow it (starts at the "
-                                               "ambient unless --pack-temperature-c).")] = False,
-    pack_temperature_c: Annotated[float | None, typer.Option(help="Pack temperature at the start [°C], "
-                                                             "with --pack-thermal (e.g. 25: preconditioned)."
-                                                             )] = None,
-    cabin_soaked: Annotated[bool, typer.Option("--cabin-soaked", help="The cabin starts at the ambient and "
-                                               "warms/cools to its setpoint (default: preconditioned, steady "
-                                               "HVAC). Needs --ambient-c.")] = False,
-    hvac: Annotated[bool, typer.Option("--hvac/--no-hvac", help="Cabin climate control at --ambient-c "
-                                       "(--no-hvac: off, the ambient still acts on the pack).")] = True,
+    pack_thermal: PackThermalOption = False,
+    pack_temperature_c: PackTemperatureOption = None,
+    cabin_soaked: CabinSoakedOption = False,
+    hvac: HvacOption = True,
     out: Annotated[Path, typer.Option(help="Folder for the plot and the time series.")] = Path("tyaga-out"),
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
 ) -> None:
@@ -180,17 +187,10 @@ def range_(
     ambient_c: Annotated[float | None, typer.Option(help="Ambient temperature [°C]: adds the cabin's steady "
                                                     "HVAC load. Without it: the procedure's conditions (23 °C, "
                                                     "climate control off).")] = None,
-    pack_thermal: Annotated[bool, typer.Option("--pack-thermal", help="Pack temperature as a state: its "
-                                               "resistance, current limits and BTMS follow it (starts at the "
-                                               "ambient unless --pack-temperature-c).")] = False,
-    pack_temperature_c: Annotated[float | None, typer.Option(help="Pack temperature at the start [°C], "
-                                                             "with --pack-thermal (e.g. 25: preconditioned)."
-                                                             )] = None,
-    cabin_soaked: Annotated[bool, typer.Option("--cabin-soaked", help="The cabin starts at the ambient and "
-                                               "warms/cools to its setpoint (default: preconditioned, steady "
-                                               "HVAC). Needs --ambient-c.")] = False,
-    hvac: Annotated[bool, typer.Option("--hvac/--no-hvac", help="Cabin climate control at --ambient-c "
-                                       "(--no-hvac: off, the ambient still acts on the pack).")] = True,
+    pack_thermal: PackThermalOption = False,
+    pack_temperature_c: PackTemperatureOption = None,
+    cabin_soaked: CabinSoakedOption = False,
+    hvac: HvacOption = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
 ) -> None:
     """Range and consumption by a test procedure."""
