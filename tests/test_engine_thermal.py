@@ -156,3 +156,19 @@ def test_cabin_warmup_from_a_cold_soak_is_exactly_the_transient_above_steady() -
         assert 0.5 * naive_km < lost_km < 2.0 * naive_km
     with pytest.raises(InputError, match="cabin_soaked"):
         simulate(CAR, cyc, cabin_soaked=True)
+
+
+def test_sun_on_the_glazing_adds_to_the_ac_and_helps_the_heater() -> None:
+    """solar_w_per_m2: the steady HVAC power of the cabin model with that irradiance — more A/C in summer,
+    less heating in winter — and a bad value names the field and the range."""
+    from tyaga import climate
+
+    kw = {"timeseries": False, "with_range": False, "with_acceleration": False}
+    cab = climate.cabin_params_for_class("car")
+    for amb in (35.0, -5.0):
+        dark = simulate(CAR, "wltc3b", ambient_c=amb, **kw).summary.iloc[0]
+        sun = simulate(CAR, "wltc3b", ambient_c=amb, solar_w_per_m2=800.0, **kw).summary.iloc[0]
+        assert sun["hvac_power_w"] == pytest.approx(float(climate.steady_hvac_power_w(cab, amb, 800.0)[0]))
+        assert (sun["hvac_power_w"] > dark["hvac_power_w"]) == (amb > 20.0)
+    with pytest.raises(InputError, match="solar_w_per_m2"):
+        simulate(CAR, "wltc3b", ambient_c=20.0, solar_w_per_m2=-1.0)

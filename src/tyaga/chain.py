@@ -50,6 +50,7 @@ class DesignBatch:
     hvac_power_w: FloatArray | None = None  # (n_designs,) cabin HVAC in the aux load; None: no climate load
     ambient_c: float | None = None          # ambient temperature of the climate load [°C]
     pack_thermal: bool = False              # pack temperature a state of the engine (engine step 8)
+    solar_w_per_m2: float = 0.0             # sun on the cabin's glazing [W/m²]
     aux_profiles: FloatArray | None = None  # (n_profiles, n_t − 1) extra aux power [W] on a cycle's first pass
 
     def __len__(self) -> int:
@@ -84,11 +85,12 @@ def _uniform_map(path: str, mtime_ns: int) -> tuple[float, float, FloatArray]:
     return EfficiencyMap.from_csv(Path(path)).to_uniform()
 
 
-def cabin_hvac_power_w(specs: Sequence[VehicleSpec], ambient_c: float) -> FloatArray:
+def cabin_hvac_power_w(specs: Sequence[VehicleSpec], ambient_c: float, solar_w_per_m2: float = 0.0) -> FloatArray:
     """Steady cabin HVAC power of each vehicle at a constant ambient temperature [W].
 
-    The cabin of the vehicle's class (:func:`tyaga.climate.cabin_params_for_class`, resistive heating, no sun)
-    held at its setpoint: the heat through the body and the fresh air, divided by the heater's efficiency or
+    The cabin of the vehicle's class and heating system (:func:`tyaga.climate.cabin_params_for_class`,
+    ``[climate] heat_pump`` of the vehicle file), in the sun's ``solar_w_per_m2`` on its glazing, held at its
+    setpoint: the heat through the body and the fresh air, divided by the heater's efficiency or
     the air conditioner's COP. This is the steady state; the warm-up from a cold soak and the pack's own
     temperature are not part of it (see docs/climate.md).
     """
@@ -99,7 +101,8 @@ def cabin_hvac_power_w(specs: Sequence[VehicleSpec], ambient_c: float) -> FloatA
         key = (s.vehicle_class, s.climate.heat_pump)
         if key not in by_class:
             cab = climate.cabin_params_for_class(s.vehicle_class, heat_pump=s.climate.heat_pump)
-            by_class[key] = float(np.asarray(climate.steady_hvac_power_w(cab, ambient_c)).reshape(-1)[0])
+            by_class[key] = float(np.asarray(climate.steady_hvac_power_w(cab, ambient_c, solar_w_per_m2)
+                                             ).reshape(-1)[0])
     return np.array([by_class[(s.vehicle_class, s.climate.heat_pump)] for s in specs])
 
 
@@ -153,6 +156,7 @@ def build_batch(
     pack_temperature_initial_c: float | None = None,
     hvac_on: bool = True,
     packs: Sequence[PackModel] | None = None,
+    solar_w_per_m2: float = 0.0,
 ) -> DesignBatch:
     """Resolve vehicle specs and turn them into engine inputs (one row per design).
 
@@ -164,7 +168,8 @@ def build_batch(
     (default: the sink's temperature, a pack soaked at the ambient). Without it the pack is at 25 °C.
     ``hvac_on=False``: the ambient without its cabin load (climate control off, as AAA's first test).
     ``packs``: one :class:`PackModel` per vehicle instead of the vehicle's own (e.g. an aged pack,
-    :func:`tyaga.life.aged_pack`); the vehicle's cell still gives the thermal data.
+    :func:`tyaga.life.aged_pack`); the vehicle's cell still gives the thermal data. ``solar_w_per_m2``: sun
+    on the cabin's glazing (0 … 1200 W/m², with ``ambient_c``).
     """
     if isinstance(vehicles, VehicleSpec | str | Path):
         vehicles = [vehicles]
@@ -250,7 +255,9 @@ def build_batch(
     if ambient_c is not None:
         if not (math.isfinite(ambient_c) and -50.0 <= ambient_c <= 60.0):
             raise InputError("ambient_c", ambient_c, "-50 … 60 °C")
-        hvac = cabin_hvac_power_w(specs, ambient_c) if hvac_on else np.zeros(n)
+        if not (math.isfinite(solar_w_per_m2) and 0.0 <= solar_w_per_m2 <= 1200.0):
+            raise InputError("solar_w_per_m2", solar_w_per_m2, "0 … 1200 W/m²")
+        hvac = cabin_hvac_power_w(specs, ambient_c, solar_w_per_m2) if hvac_on else np.zeros(n)
         params[:, engine.AUX] += hvac
     if pack_temperature_initial_c is not None:
         if not pack_thermal:
@@ -269,7 +276,7 @@ def build_batch(
                 rows[key] = _thermal_row(s, packs[i], sink, start)
             params[i, first:] = rows[key][first:]
     return DesignBatch([s.name for s in specs], specs, packs, params, ocv, maps, steps, hvac, ambient_c,
-                       pack_thermal)
+                       pack_thermal, solar_w_per_m2=solar_w_per_m2)
 
 
 def with_cabin_warmup(batch: DesignBatch, cycle: DriveCycle) -> DesignBatch:
@@ -289,8 +296,9 @@ def with_cabin_warmup(batch: DesignBatch, cycle: DriveCycle) -> DesignBatch:
     rows = []
     for cls, hp in distinct:
         cab = climate.cabin_params_for_class(cls, heat_pump=hp)
-        run = climate.simulate_cabin(t, batch.ambient_c, cab)
-        steady = float(np.asarray(climate.steady_hvac_power_w(cab, batch.ambient_c)).reshape(-1)[0])
+        run = climate.simulate_cabin(t, batch.ambient_c, cab, irradiance_w_per_m2=batch.solar_w_per_m2)
+        steady = float(np.asarray(climate.steady_hvac_power_w(cab, batch.ambient_c, batch.solar_w_per_m2)
+                                  ).reshape(-1)[0])
         rows.append(run["hvac_power_w"][0] - steady)
     params = batch.params.copy()
     params[:, engine.AUX_PROFILE] = [float(distinct.index(k)) for k in keys]
@@ -505,6 +513,7 @@ def simulate(
     cabin_soaked: bool = False,
     hvac_on: bool = True,
     packs: Sequence[PackModel] | None = None,
+    solar_w_per_m2: float = 0.0,
 ) -> SimulationResult:
     """Drive one or many vehicles over a cycle (one engine call for the whole batch).
 
@@ -532,6 +541,7 @@ def simulate(
     hvac_on: ``False`` drives at ``ambient_c`` with the climate control off (the pack model still sees the
         ambient).
     packs: one pack per vehicle instead of the vehicle's own (as :func:`build_batch`).
+    solar_w_per_m2: sun on the cabin's glazing [W/m²] (with ``ambient_c``; default 0, no sun).
     """
     if isinstance(vehicles, VehicleSpec | str | Path):
         vehicles = [vehicles]
@@ -542,7 +552,8 @@ def simulate(
         specs = [s.model_copy(update={"body": s.body.model_copy(update={"payload_kg": payload_kg})}) for s in specs]
     cyc = _resolve_cycle(cycle)
     batch = build_batch(specs, soc_initial=soc_initial, ambient_c=ambient_c, pack_thermal=pack_thermal,
-                        pack_temperature_initial_c=pack_temperature_initial_c, hvac_on=hvac_on, packs=packs)
+                        pack_temperature_initial_c=pack_temperature_initial_c, hvac_on=hvac_on, packs=packs,
+                        solar_w_per_m2=solar_w_per_m2)
     if cabin_soaked:
         batch = with_cabin_warmup(batch, cyc)
     t, v, g = _cycle_arrays(cyc)

@@ -123,6 +123,8 @@ PackTemperatureOption = Annotated[float | None, typer.Option(
 CabinSoakedOption = Annotated[bool, typer.Option(
     "--cabin-soaked", help="The cabin starts at the ambient and warms/cools to its setpoint (default: "
     "preconditioned, steady HVAC). Needs --ambient-c.")]
+SolarOption = Annotated[float, typer.Option(
+    help="Sun on the cabin's glazing [W/m²] at --ambient-c (e.g. 800 on a clear summer day).")]
 HvacOption = Annotated[bool, typer.Option(
     "--hvac/--no-hvac", help="Cabin climate control at --ambient-c (--no-hvac: off, the ambient still acts "
     "on the pack).")]
@@ -141,6 +143,7 @@ def simulate(
     pack_temperature_c: PackTemperatureOption = None,
     cabin_soaked: CabinSoakedOption = False,
     hvac: HvacOption = True,
+    solar_w_per_m2: SolarOption = 0.0,
     out: Annotated[Path, typer.Option(help="Folder for the plot and the time series.")] = Path("tyaga-out"),
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
 ) -> None:
@@ -155,7 +158,8 @@ def simulate(
         from tyaga.chain import simulate as run
 
         res = run(specs, cyc, payload_kg=payload_kg, ambient_c=ambient_c, pack_thermal=pack_thermal,
-                  pack_temperature_initial_c=pack_temperature_c, cabin_soaked=cabin_soaked, hvac_on=hvac)
+                  pack_temperature_initial_c=pack_temperature_c, cabin_soaked=cabin_soaked, hvac_on=hvac,
+                  solar_w_per_m2=solar_w_per_m2)
         rows = res.to_dicts()
         assert res.timeseries is not None
         ts = results.timeseries_table(res.timeseries)
@@ -191,6 +195,7 @@ def range_(
     pack_temperature_c: PackTemperatureOption = None,
     cabin_soaked: CabinSoakedOption = False,
     hvac: HvacOption = True,
+    solar_w_per_m2: SolarOption = 0.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
 ) -> None:
     """Range and consumption by a test procedure."""
@@ -205,11 +210,11 @@ def range_(
         if procedure is Procedure.epa:
             df = procedures.epa_label(specs, ambient_c=ambient_c, pack_thermal=pack_thermal,
                                       pack_temperature_initial_c=pack_temperature_c, cabin_soaked=cabin_soaked,
-                                      hvac_on=hvac)
+                                      hvac_on=hvac, solar_w_per_m2=solar_w_per_m2)
         else:
             df = procedures.wltp(specs, cyc or procedures.WLTP_CYCLE, ambient_c=ambient_c,
                                  pack_thermal=pack_thermal, pack_temperature_initial_c=pack_temperature_c,
-                                 cabin_soaked=cabin_soaked, hvac_on=hvac)
+                                 cabin_soaked=cabin_soaked, hvac_on=hvac, solar_w_per_m2=solar_w_per_m2)
     except InputError as exc:
         _fail(exc)
         return

@@ -34,7 +34,7 @@ WLTP_CYCLE = "wltc3b"
 def range_on_cycle(vehicles: VehicleLike | Sequence[VehicleLike], cycle: CycleLike,
                    ambient_c: float | None = None, pack_thermal: bool = False,
                    pack_temperature_initial_c: float | None = None, cabin_soaked: bool = False,
-                   hvac_on: bool = True) -> pd.DataFrame:
+                   hvac_on: bool = True, solar_w_per_m2: float = 0.0) -> pd.DataFrame:
     """Range of each vehicle driving ``cycle`` back to back from ``soc_max`` (one row per design).
 
     Columns: ``name``, ``cycle``, ``range_km``, ``ended_by`` (soc_min / voltage_limit / max_distance /
@@ -46,11 +46,12 @@ def range_on_cycle(vehicles: VehicleLike | Sequence[VehicleLike], cycle: CycleLi
     :func:`tyaga.chain.simulate`); the table then also has ``pack_temperature_end_c``, ``energy_btms_wh``
     (BTMS draw over the range) and ``energy_battery_loss_wh``. ``cabin_soaked``: the cabin warms up from
     the ambient on the first cycle (:func:`tyaga.chain.with_cabin_warmup`); ``hvac_on=False``: climate
-    control off at ``ambient_c``.
+    control off at ``ambient_c``; ``solar_w_per_m2``: sun on the cabin's glazing.
     """
     cyc: DriveCycle = _resolve_cycle(cycle)
     batch = build_batch(vehicles, ambient_c=ambient_c, pack_thermal=pack_thermal,
-                        pack_temperature_initial_c=pack_temperature_initial_c, hvac_on=hvac_on)
+                        pack_temperature_initial_c=pack_temperature_initial_c, hvac_on=hvac_on,
+                        solar_w_per_m2=solar_w_per_m2)
     if cabin_soaked:
         batch = with_cabin_warmup(batch, cyc)
     full = run_range(batch, cyc, with_summary=True)
@@ -79,17 +80,17 @@ def range_on_cycle(vehicles: VehicleLike | Sequence[VehicleLike], cycle: CycleLi
 def wltp(vehicles: VehicleLike | Sequence[VehicleLike], cycle: CycleLike = WLTP_CYCLE,
          ambient_c: float | None = None, pack_thermal: bool = False,
          pack_temperature_initial_c: float | None = None, cabin_soaked: bool = False,
-         hvac_on: bool = True) -> pd.DataFrame:
+         hvac_on: bool = True, solar_w_per_m2: float = 0.0) -> pd.DataFrame:
     """WLTP-style range and AC consumption (unadjusted) on WLTC class 3b by default (``ambient_c``,
-    ``pack_thermal``, ``pack_temperature_initial_c``, ``cabin_soaked``, ``hvac_on``: as
+    ``pack_thermal``, ``pack_temperature_initial_c``, ``cabin_soaked``, ``hvac_on``, ``solar_w_per_m2``: as
     :func:`range_on_cycle`)."""
     return range_on_cycle(vehicles, cycle, ambient_c, pack_thermal, pack_temperature_initial_c,
-                          cabin_soaked, hvac_on).assign(procedure="wltp")
+                          cabin_soaked, hvac_on, solar_w_per_m2).assign(procedure="wltp")
 
 
 def epa_label(vehicles: VehicleLike | Sequence[VehicleLike], ambient_c: float | None = None,
               pack_thermal: bool = False, pack_temperature_initial_c: float | None = None,
-              cabin_soaked: bool = False, hvac_on: bool = True) -> pd.DataFrame:
+              cabin_soaked: bool = False, hvac_on: bool = True, solar_w_per_m2: float = 0.0) -> pd.DataFrame:
     """EPA-style label values: 0.7-adjusted city, highway and combined range and AC consumption.
 
     Columns: ``range_km`` and ``energy_ac_wh_per_km`` (combined, label-adjusted), plus the city/highway
@@ -97,7 +98,7 @@ def epa_label(vehicles: VehicleLike | Sequence[VehicleLike], ambient_c: float | 
     :func:`range_on_cycle` (the label's 0.7 factor already stands for average weather and climate use, so a
     climate load on top of it is a what-if, not a label).
     """
-    args = (ambient_c, pack_thermal, pack_temperature_initial_c, cabin_soaked, hvac_on)
+    args = (ambient_c, pack_thermal, pack_temperature_initial_c, cabin_soaked, hvac_on, solar_w_per_m2)
     city = range_on_cycle(vehicles, "udds", *args)
     hwy = range_on_cycle(vehicles, "hwfet", *args)
     w = EPA_CITY_WEIGHT
