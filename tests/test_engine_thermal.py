@@ -172,3 +172,20 @@ def test_sun_on_the_glazing_adds_to_the_ac_and_helps_the_heater() -> None:
         assert (sun["hvac_power_w"] > dark["hvac_power_w"]) == (amb > 20.0)
     with pytest.raises(InputError, match="solar_w_per_m2"):
         simulate(CAR, "wltc3b", ambient_c=20.0, solar_w_per_m2=-1.0)
+
+
+def test_vehicle_file_thermal_keys_are_read_and_checked() -> None:
+    """[battery] cooling / heater_power_kw and [climate] heat_pump from a vehicle dict (as from TOML): read,
+    used by the pack thermal parameters, and bad values named."""
+    d = vehicles.load(CAR).model_dump(by_alias=True, exclude={"base_dir"})
+    d["battery"] |= {"cooling": "forced-air", "heater_power_kw": 2.0}
+    d["climate"] = {"heat_pump": True}
+    spec = vehicles.from_dict(d)
+    assert spec.battery.cooling == "forced-air" and spec.climate.heat_pump
+    tp = thermal.thermal_params_for_vehicle(spec)
+    assert tp.heater_max_power_w[0] == 2000.0
+    for bad, field in (({"cooling": "water"}, "battery.cooling"), ({"heater_power_kw": -1.0}, "heater_power_kw")):
+        d2 = vehicles.load(CAR).model_dump(by_alias=True, exclude={"base_dir"})
+        d2["battery"] |= bad
+        with pytest.raises(InputError, match=field):
+            vehicles.from_dict(d2)

@@ -51,6 +51,7 @@ class DesignBatch:
     ambient_c: float | None = None          # ambient temperature of the climate load [°C]
     pack_thermal: bool = False              # pack temperature a state of the engine (engine step 8)
     solar_w_per_m2: float = 0.0             # sun on the cabin's glazing [W/m²]
+    under_wire: FloatArray | None = None    # (n_t) 0/1: the step from that sample runs under the line
     aux_profiles: FloatArray | None = None  # (n_profiles, n_t − 1) extra aux power [W] on a cycle's first pass
 
     def __len__(self) -> int:
@@ -217,6 +218,10 @@ def build_batch(
         row[engine.MAP] = -1.0
         row[engine.REGEN_ETA] = pt.regen_efficiency or 0.0
         row[engine.AUX_PROFILE] = -1.0
+        if s.collector is not None:
+            row[engine.LINE_V] = s.collector.line_voltage_v
+            row[engine.I_COLL] = s.collector.collector_max_current_a
+            row[engine.WIRE_CHG] = s.collector.wire_charge_max_kw * 1000.0
         if pt.efficiency_map:
             ref = (pt.efficiency_map, s.base_dir)
             if ref not in map_by_ref:
@@ -315,7 +320,7 @@ def run_summary(batch: DesignBatch, cycle: DriveCycle) -> FloatArray:
     t, v, g = _cycle_arrays(cycle)
     dummy = np.zeros((1, 1, 1))
     return engine.run_cycle(batch.params, batch.ocv_tables, batch.maps, batch.map_steps, t, v, g, False, dummy,
-                            batch.aux_profiles)
+                            batch.aux_profiles, batch.under_wire)
 
 
 def run_range(batch: DesignBatch, cycle: DriveCycle, max_distance_m: float = MAX_RANGE_M,
@@ -325,7 +330,7 @@ def run_range(batch: DesignBatch, cycle: DriveCycle, max_distance_m: float = MAX
     t, v, g = _cycle_arrays(cycle)
     b = batch.with_soc_initial(batch.params[:, engine.SOC_MAX])
     return engine.run_range(b.params, b.ocv_tables, b.maps, b.map_steps, t, v, g, max_distance_m, with_summary,
-                            b.aux_profiles)
+                            b.aux_profiles, b.under_wire)
 
 
 def acceleration_time(batch: DesignBatch, speed_kmh: float = 100.0) -> FloatArray:
@@ -454,6 +459,9 @@ def _summary_columns(batch: DesignBatch, cycle: DriveCycle, summ: FloatArray, rn
             data[name] = col[name]
         data["energy_btms_wh"] = col["btms_energy_j"] * wh
         data["energy_pack_heat_wh"] = col["pack_heat_j"] * wh
+    if batch.under_wire is not None:
+        data["energy_line_wh"] = col["line_energy_j"] * wh
+        data["wire_s"] = col["wire_s"]
     return data
 
 
@@ -514,6 +522,7 @@ def simulate(
     hvac_on: bool = True,
     packs: Sequence[PackModel] | None = None,
     solar_w_per_m2: float = 0.0,
+    under_wire: npt.ArrayLike | None = None,
 ) -> SimulationResult:
     """Drive one or many vehicles over a cycle (one engine call for the whole batch).
 
@@ -542,6 +551,9 @@ def simulate(
         ambient).
     packs: one pack per vehicle instead of the vehicle's own (as :func:`build_batch`).
     solar_w_per_m2: sun on the cabin's glazing [W/m²] (with ``ambient_c``; default 0, no sun).
+    under_wire: one flag per sample of the cycle, true where the step from it runs under the overhead line
+        (engine step 9; for vehicles with a ``[collector]``, the others ignore it); the summary gains
+        ``energy_line_wh`` and ``wire_s``, the time series ``line_power_w``.
     """
     if isinstance(vehicles, VehicleSpec | str | Path):
         vehicles = [vehicles]
@@ -557,10 +569,15 @@ def simulate(
     if cabin_soaked:
         batch = with_cabin_warmup(batch, cyc)
     t, v, g = _cycle_arrays(cyc)
+    if under_wire is not None:
+        w = np.asarray(under_wire)
+        if w.shape != t.shape or not (np.issubdtype(w.dtype, np.bool_) or np.all((w == 0) | (w == 1))):
+            raise InputError("under_wire", f"{w.shape} values", f"one flag (true/false) per cycle sample, {t.size}")
+        batch = dataclasses.replace(batch, under_wire=w.astype(float))
     if timeseries:
         series = np.zeros((len(engine.SERIES), t.size, len(batch)))
         summ = engine.run_cycle(batch.params, batch.ocv_tables, batch.maps, batch.map_steps, t, v, g, True, series,
-                                batch.aux_profiles)
+                                batch.aux_profiles, batch.under_wire)
     else:
         series = None
         summ = run_summary(batch, cyc)

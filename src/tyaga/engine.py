@@ -30,6 +30,15 @@ One step from ``t_k`` to ``t_{k+1}`` (all forces at the mean speed ``u = (v_k + 
    :func:`tyaga.thermal.btms_power` (the draw is part of the auxiliary load). After the step the heat
    ``(OCV − V)·I − I·(T + 273.15)·dU/dT + Q_btms`` is held over the step and ``C·dT/dt = Q − UA·(T − T_sink)``
    is stepped exactly (:func:`tyaga.thermal.thermal_step`). The OCV stays the 25 °C table.
+9. under the wire (a step whose ``under_wire`` flag is set, for a design with a collector,
+   ``line_voltage_v > 0``): the line supplies up to ``P_line,max = line_voltage_v · collector_max_current_a``.
+   Traction may use the battery's power limit plus ``P_line,max``; of the demand ``P = P_elec + P_aux`` the
+   line takes ``P_line = min(P_line,max, max(P + P_wire,charge, 0))`` — traction, auxiliaries and up to
+   ``wire_charge_max_power_w`` of battery charging — clipped so the battery's charge does not exceed its
+   charge limit; the battery's terminal power is ``P − P_line``. The line takes back no regenerated energy
+   (a non-receptive line: regen goes to the battery within its limits, the rest to the friction brakes). A
+   step under the wire is never "empty": the vehicle runs on the line, the battery no longer discharged
+   below ``soc_min``. Energy: ``line + chemical = wheel + drivetrain + friction + aux + battery loss``.
 
 Every energy is accounted per step so that ``OCV·I·Δt = wheel + drivetrain + friction + aux + battery loss``
 holds to rounding error.
@@ -68,6 +77,8 @@ PARAMS = (
 #: Temperatures of the per-design resistance-factor table R(T)/R(25 °C) [°C] (linear between, held beyond).
 RFACTOR_GRID_C = tuple(float(t) for t in range(-40, 65, 5))
 PARAMS = PARAMS + tuple(f"r_factor_{i:02d}" for i in range(len(RFACTOR_GRID_C)))
+#: Overhead line (a trolleybus under the wire, see step 9; ``line_voltage_v = 0``: no collector).
+PARAMS = (*PARAMS, "line_voltage_v", "collector_max_current_a", "wire_charge_max_power_w")
 P = {name: i for i, name in enumerate(PARAMS)}
 (M_EFF, MASS, F0, F1, F2, CRR, WR, GR, ETA_G, P_PEAK, T_PEAK, P_REGEN, V_REGEN, AUX,
  LC0, LKC, LKI, LKW, MAP, Q_AS, R0, R1, C1, R2, C2, V_MIN, V_MAX, I_DIS, I_CH,
@@ -79,6 +90,9 @@ N_RF = len(RFACTOR_GRID_C)
 RF_T0 = RFACTOR_GRID_C[0]
 RF_STEP = RFACTOR_GRID_C[1] - RFACTOR_GRID_C[0]
 KELVIN = 273.15
+LINE_V = P["line_voltage_v"]
+I_COLL = P["collector_max_current_a"]
+WIRE_CHG = P["wire_charge_max_power_w"]
 
 #: Time-series variables recorded per step (index k holds the step that ends at t_k; index 0 = start).
 SERIES = (
@@ -86,7 +100,7 @@ SERIES = (
     "wheel_power_w", "motor_speed_rad_s", "motor_torque_nm", "motor_power_w", "motor_electrical_power_w",
     "drivetrain_loss_w", "friction_brake_power_w", "aux_power_w", "battery_power_w", "battery_loss_w",
     "chemical_power_w", "current_a", "voltage_v", "ocv_v", "soc", "limited",
-    "pack_temperature_c", "btms_power_w", "pack_heat_w",
+    "pack_temperature_c", "btms_power_w", "pack_heat_w", "line_power_w",
 )
 S = {name: i for i, name in enumerate(SERIES)}
 
@@ -97,7 +111,7 @@ SUMMARY = (
     "battery_loss_j", "aux_energy_j", "regen_energy_j", "traction_energy_j", "trace_miss_s", "limited_s",
     "soc_end", "voltage_min_v", "current_max_a", "battery_power_max_w", "exhausted_s",
     "pack_temperature_end_c", "pack_temperature_min_c", "pack_temperature_max_c", "btms_energy_j",
-    "pack_heat_j",
+    "pack_heat_j", "line_energy_j", "wire_s",
 )
 U = {name: i for i, name in enumerate(SUMMARY)}
 
@@ -271,17 +285,20 @@ def _constants(p, dt, c):
 
 
 @_kernel
-def _step(p, c, ocv_tab, maps, steps, v, v_tgt, sin_t, cos_t, soc, v1, v2, temp, aux_extra, out):
+def _step(p, c, ocv_tab, maps, steps, v, v_tgt, sin_t, cos_t, soc, v1, v2, temp, aux_extra, on_wire, out):
     """Advance one design by one step. Writes the step's quantities into ``out`` (length of SERIES)
     and returns the new (speed, soc, v_rc1, v_rc2, pack temperature). ``c`` holds the step constants of
-    :func:`_constants`; ``aux_extra`` [W] is this step's value of the design's auxiliary profile."""
+    :func:`_constants`; ``aux_extra`` [W] is this step's value of the design's auxiliary profile; ``on_wire``
+    > 0 puts the step under the overhead line (step 9)."""
     dt = c[0]
     f_grade = p[MASS] * GRAVITY * sin_t
     eta_g = p[ETA_G]
 
     # At the end of the SOC window the BMS disconnects the load: no traction and no auxiliaries, only
     # regenerative charging (the vehicle coasts to a stop and reports the shortfall as exhausted time).
-    empty = soc <= p[SOC_MIN]
+    wire = on_wire > 0.0 and p[LINE_V] > 0.0
+    p_line_max = p[LINE_V] * p[I_COLL] if wire else 0.0
+    empty = soc <= p[SOC_MIN] and not wire
 
     # Pack temperature at the step's start: resistance factor, current derating, BTMS (step 8).
     thermal = p[TH_ON] > 0.0
@@ -305,6 +322,8 @@ def _step(p, c, ocv_tab, maps, steps, v, v_tgt, sin_t, cos_t, soc, v1, v2, temp,
     e_eff = ocv - c[4] * v1 - c[5] * v2
     r_eff = c[6] * f_r
     inv_r = c[7] / f_r
+    if wire and soc <= p[SOC_MIN]:
+        i_dis = 0.0  # the battery at the end of its window: the line alone drives
 
     aux = 0.0 if empty else p[AUX] + aux_extra + p_btms
     limited = 0.0
@@ -330,7 +349,7 @@ def _step(p, c, ocv_tab, maps, steps, v, v_tgt, sin_t, cos_t, soc, v1, v2, temp,
         if r_eff > 0.0:
             i_lim = min(i_lim, (e_eff - p[V_MIN]) * inv_r, 0.5 * e_eff * inv_r)
         i_lim = max(i_lim, 0.0)
-        p_batt_max = (e_eff - r_eff * i_lim) * i_lim
+        p_batt_max = (e_eff - r_eff * i_lim) * i_lim + p_line_max
         if t_m > p[T_PEAK] or p_mech > p[P_PEAK] or p_term > p_batt_max:
             limited = 1.0
             f_torque = c[12]
@@ -408,6 +427,16 @@ def _step(p, c, ocv_tab, maps, steps, v, v_tgt, sin_t, cos_t, soc, v1, v2, temp,
         friction = p_drive - p_w                   # ≥ 0: the braking the motor does not take
 
     p_term = p_elec + aux
+    p_line = 0.0
+    if wire:
+        i_lo = -i_ch
+        if r_eff > 0.0:
+            i_lo = max(i_lo, (e_eff - p[V_MAX]) * inv_r)
+        i_lo = min(i_lo, 0.0)
+        p_chg_min = (e_eff - r_eff * i_lo) * i_lo
+        p_line = min(p_line_max, max(p_term + p[WIRE_CHG], 0.0))
+        p_line = min(p_line, max(p_term - p_chg_min, 0.0))
+        p_term = p_term - p_line
     cur = _current(e_eff, r_eff, p_term)
     exhausted = 1.0 if empty else 0.0
     if math.isnan(cur):
@@ -448,6 +477,7 @@ def _step(p, c, ocv_tab, maps, steps, v, v_tgt, sin_t, cos_t, soc, v1, v2, temp,
     out[21] = temp_new
     out[22] = p_btms
     out[23] = q_pack
+    out[24] = p_line
     return v_new, soc_new, v1_new, v2_new, temp_new
 
 
@@ -466,7 +496,7 @@ def _grade_trig(time_s, grade):
     return dts, sn, cs
 
 
-def _run_core(params, ocv_tabs, maps, steps, aux_prof, dts, sn, cs, speed_mps, record, series, range_mode,
+def _run_core(params, ocv_tabs, maps, steps, aux_prof, wire, dts, sn, cs, speed_mps, record, series, range_mode,
               max_distance_m, result, out, cst, acc):
     """The one compiled loop behind :func:`run_cycle` and :func:`run_range`.
 
@@ -477,7 +507,8 @@ def _run_core(params, ocv_tabs, maps, steps, aux_prof, dts, sn, cs, speed_mps, r
     steps' Δt, sin θ and cos θ (:func:`_grade_trig`); ``out``, ``cst`` and ``acc`` are scratch rows of
     len(SERIES), N_CONST and len(SUMMARY). ``aux_prof`` (n_profiles, n_t − 1): per-step auxiliary power added
     on the first pass of the cycle to the designs whose ``aux_profile`` column names the row (e.g. a cabin
-    warming up from a cold soak; later passes run at the steady ``aux_power_w``).
+    warming up from a cold soak; later passes run at the steady ``aux_power_w``). ``wire`` (n_t): 1 where the
+    step from that sample runs under the overhead line (step 9), else 0.
     """
     n_d = params.shape[0]
     n_t = speed_mps.shape[0]
@@ -521,7 +552,7 @@ def _run_core(params, ocv_tabs, maps, steps, aux_prof, dts, sn, cs, speed_mps, r
                 soc_old = soc
                 extra = aux_prof[prof, k] if prof >= 0 and reps == 0 else 0.0
                 v, soc, v1, v2, temp = _step(p, cst, tab, maps, steps, v, speed_mps[k + 1], sn[k], cs[k],
-                                             soc, v1, v2, temp, extra, out)
+                                             soc, v1, v2, temp, extra, wire[k], out)
                 u = 0.5 * (v_old + v)
                 acc[0] += dt
                 acc[1] += u * dt
@@ -554,6 +585,9 @@ def _run_core(params, ocv_tabs, maps, steps, aux_prof, dts, sn, cs, speed_mps, r
                 acc[24] = max(acc[24], temp)
                 acc[25] += out[22] * dt
                 acc[26] += out[23] * dt
+                acc[27] += out[24] * dt
+                if wire[k] > 0.0 and p[LINE_V] > 0.0:
+                    acc[28] += dt
                 if record:
                     for j in range(ns):
                         series[j, k + 1, d] = out[j]
@@ -593,8 +627,8 @@ _core = numba.njit(cache=True, nogil=True, error_model="numpy", _nrt=False)(_run
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def _run_serial(params, ocv_tabs, maps, steps, aux_prof, time_s, speed_mps, grade, record, series, range_mode,
-                max_distance_m):
+def _run_serial(params, ocv_tabs, maps, steps, aux_prof, wire, time_s, speed_mps, grade, record, series,
+                range_mode, max_distance_m):
     """The loop over one slice of a batch (allocates the result and scratch, then runs :func:`_run_core`).
 
     It releases the GIL, so that threads can run it on slices of a batch."""
@@ -603,7 +637,7 @@ def _run_serial(params, ocv_tabs, maps, steps, aux_prof, time_s, speed_mps, grad
     out = np.zeros(len(SERIES))
     cst = np.zeros(N_CONST)
     acc = np.zeros(len(SUMMARY))
-    _core(params, ocv_tabs, maps, steps, aux_prof, dts, sn, cs, speed_mps, record, series, range_mode,
+    _core(params, ocv_tabs, maps, steps, aux_prof, wire, dts, sn, cs, speed_mps, record, series, range_mode,
           max_distance_m, result, out, cst, acc)
     return result
 
@@ -635,18 +669,30 @@ def _profiles(aux_profiles: FloatArray | None, params: FloatArray, n_t: int) -> 
     return prof
 
 
+def _wire(under_wire: FloatArray | None, n_t: int) -> FloatArray:
+    """The per-sample under-the-wire flags as 0/1 floats (zeros when none)."""
+    if under_wire is None:
+        return np.zeros(n_t)
+    w = np.ascontiguousarray(under_wire, dtype=float)
+    if w.shape != (n_t,) or not np.all((w == 0.0) | (w == 1.0)):
+        raise ValueError(f"under_wire must be {n_t} flags of 0 or 1, one per sample")
+    return w
+
+
 def _run(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, steps: FloatArray, time_s: FloatArray,
          speed_mps: FloatArray, grade: FloatArray, record: bool, series: FloatArray, range_mode: bool,
-         max_distance_m: float, aux_profiles: FloatArray | None = None) -> FloatArray:
+         max_distance_m: float, aux_profiles: FloatArray | None = None,
+         under_wire: FloatArray | None = None) -> FloatArray:
     """Run the compiled loop; large summary-only batches go over several threads, one slice each.
 
     Every design is independent of the others, so the result does not depend on how the batch is split.
     """
     prof = _profiles(aux_profiles, params, time_s.shape[0])
+    wire = _wire(under_wire, time_s.shape[0])
     n_d = params.shape[0]
     workers = min(worker_count(), max(1, n_d // (PARALLEL_MIN_DESIGNS // 2)))
     if record or workers == 1 or n_d < PARALLEL_MIN_DESIGNS:
-        return _run_serial(params, ocv_tabs, maps, steps, prof, time_s, speed_mps, grade, record, series,
+        return _run_serial(params, ocv_tabs, maps, steps, prof, wire, time_s, speed_mps, grade, record, series,
                            range_mode, max_distance_m)
     bounds = np.linspace(0, n_d, workers + 1).astype(int)
     parts: list[FloatArray] = [np.empty(0)] * workers
@@ -654,7 +700,8 @@ def _run(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, steps: Floa
     def work(i: int) -> None:
         lo, hi = bounds[i], bounds[i + 1]
         parts[i] = _run_serial(np.ascontiguousarray(params[lo:hi]), np.ascontiguousarray(ocv_tabs[lo:hi]), maps,
-                               steps, prof, time_s, speed_mps, grade, False, series, range_mode, max_distance_m)
+                               steps, prof, wire, time_s, speed_mps, grade, False, series, range_mode,
+                               max_distance_m)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(work, range(workers)))
@@ -663,30 +710,33 @@ def _run(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, steps: Floa
 
 def run_cycle(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, steps: FloatArray, time_s: FloatArray,
               speed_mps: FloatArray, grade: FloatArray, record: bool, series: FloatArray,
-              aux_profiles: FloatArray | None = None) -> FloatArray:
+              aux_profiles: FloatArray | None = None, under_wire: FloatArray | None = None) -> FloatArray:
     """Simulate every design over one cycle. ``series`` is (n_series, n_t, n_d) when ``record`` else unused;
     ``aux_profiles`` (n_profiles, n_t − 1) per-step extra auxiliary power [W] for the designs whose
-    ``aux_profile`` column names a row (−1: none).
+    ``aux_profile`` column names a row (−1: none); ``under_wire`` (n_t) 0/1 flags of the overhead line (step 9).
 
     Returns the summary matrix (n_d, len(SUMMARY)).
     """
-    res = _run(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, record, series, False, 0.0, aux_profiles)
+    res = _run(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, record, series, False, 0.0, aux_profiles,
+               under_wire)
     return res[:, : len(SUMMARY)]
 
 
 def run_range(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, steps: FloatArray, time_s: FloatArray,
               speed_mps: FloatArray, grade: FloatArray, max_distance_m: float,
-              with_summary: bool = False, aux_profiles: FloatArray | None = None) -> FloatArray:
+              with_summary: bool = False, aux_profiles: FloatArray | None = None,
+              under_wire: FloatArray | None = None) -> FloatArray:
     """Repeat the cycle from each design's ``soc_initial`` until SOC reaches ``soc_min``, a voltage limit
     stops the vehicle following the trace, or ``max_distance_m``.
 
     Returns (n_d, 4): range_m, ended_by code (see ENDED_BY), cycles started, terminal energy [J]; with
     ``with_summary`` (n_d, len(SUMMARY) + 4): the summary of the whole range run (to the end of the step
-    that ended it) before those four. ``aux_profiles``: as :func:`run_cycle`, on the first pass only.
+    that ended it) before those four. ``aux_profiles``: as :func:`run_cycle`, on the first pass only;
+    ``under_wire``: as :func:`run_cycle`, on every pass.
     """
     dummy = np.zeros((1, 1, 1))
     res = _run(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, False, dummy, True, float(max_distance_m),
-               aux_profiles)
+               aux_profiles, under_wire)
     return res if with_summary else res[:, len(SUMMARY):]
 
 

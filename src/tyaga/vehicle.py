@@ -93,7 +93,8 @@ class _Table(BaseModel):
     def _numbers_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
         # pydantic would read true/false as 1/0 and "12" as 12 for a number: in a TOML file both are mistakes
         annotation = cls.model_fields[str(info.field_name)].annotation
-        kinds = typing.get_args(annotation) or (annotation,)
+        kinds = (annotation,) if typing.get_origin(annotation) is Literal else (
+            typing.get_args(annotation) or (annotation,))
         takes_text = any(k is str or typing.get_origin(k) is Literal for k in kinds)
         if bool in kinds and isinstance(value, bool):
             return value
@@ -204,6 +205,14 @@ class Climate(_Table):
     heat_pump: bool = Field(False, description="Cabin heating by a heat pump (else a resistive PTC heater)")
 
 
+class Collector(_Table):
+    """``[collector]``: current collectors on an overhead DC line (a trolleybus)."""
+
+    line_voltage_v: float = Field(gt=0, le=3000, description="Nominal line voltage [V] (600 or 750 V DC)")
+    collector_max_current_a: float = Field(gt=0, le=2000, description="Current the collectors may draw [A]")
+    wire_charge_max_kw: float = Field(0.0, ge=0, le=1000, description="Battery charging from the line, at most [kW]")
+
+
 class VehicleSpec(BaseModel):
     """A vehicle as in ``docs/vehicle-format.md`` (``format_version = 1``), with class defaults applied."""
 
@@ -218,6 +227,7 @@ class VehicleSpec(BaseModel):
     powertrain: Powertrain
     battery: Battery
     climate: Climate = Climate()
+    collector: Collector | None = None
     base_dir: str | None = Field(None, exclude=True, description="Folder of the file it came from")
 
 
