@@ -645,6 +645,106 @@ def life(
         err_console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
 
 
+# ---- tyaga plant: a plant's yearly output and its packs' bill of materials (src/tyaga/plant.py; docs/plant.md) ----
+PLANT_KEYS = [
+    ("share", "share of cell energy"), ("cell", "cell"), ("layout", "layout"), ("cells_per_pack", "cells per pack"),
+    ("modules_per_pack", "modules per pack"), ("pack_gross_energy_kwh", "pack energy [kWh]"),
+    ("cells_in_per_year", "cells in [1/yr]"), ("cell_energy_in_gwh_per_year", "cell energy in [GWh/yr]"),
+    ("modules_per_year", "good modules [1/yr]"), ("packs_per_year", "good packs [1/yr]"),
+    ("vehicles_per_year", "vehicles [1/yr]"), ("packs_per_day", "packs per operating day"),
+    ("cells_scrapped_at_module_per_year", "cells scrapped at module assembly [1/yr]"),
+    ("cells_scrapped_at_pack_per_year", "cells scrapped at pack assembly [1/yr]"),
+    ("pack_energy_gwh_per_year", "pack energy out [GWh/yr]"), ("bom_mass_kg", "pack mass [kg]"),
+    ("bom_cost_usd", "pack cost [USD]"), ("bom_cost_usd_per_kwh", "pack cost [USD/kWh]"),
+    ("domestic_value_share", "domestic value share"),
+]
+
+
+def _pct(part: float, whole: float) -> float:
+    return 100.0 * part / whole if whole else float("nan")
+
+
+@app.command()
+def plant(
+    vehicle: Annotated[list[str] | None, typer.Option(
+        "--vehicle", "-v", help="Product: bundled vehicle name, vehicle TOML or pack TOML; repeat for a mix.")] = None,
+    share: Annotated[list[float] | None, typer.Option(
+        help="Share of the plant's cell energy for each --vehicle, in the same order (they sum to 1).")] = None,
+    plant_file: Annotated[Path | None, typer.Option(
+        "--plant", help="Plant TOML file (keys as tyaga.plant.PlantSpec); options given here override it.")] = None,
+    gwh: Annotated[float | None, typer.Option("--gwh", help="Annual output as cell energy [GWh/yr].")] = None,
+    cells: Annotated[float | None, typer.Option("--cells", help="Annual output in cells [1/yr].")] = None,
+    cell_to_module_yield: Annotated[float | None, typer.Option(
+        help="Good modules / modules built (default 0.97, an assumption).")] = None,
+    module_to_pack_yield: Annotated[float | None, typer.Option(
+        help="Good packs / packs built (default 0.99, an assumption).")] = None,
+    days: Annotated[float | None, typer.Option("--days", help="Operating days per year.")] = None,
+    origin: Annotated[list[str] | None, typer.Option(
+        help="Origin of a BOM component as COMPONENT=LABEL (e.g. cells=RU); repeat.")] = None,
+    domestic_origin: Annotated[str | None, typer.Option(
+        help='Origin label counted as domestic besides "domestic" (e.g. RU).')] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
+) -> None:
+    """A plant's yearly output (cells, modules, packs, vehicles) and its packs' bill of materials."""
+    from tyaga import plant as plant_mod
+
+    try:
+        data: dict[str, Any] = plant_mod.load(plant_file).model_dump(exclude_none=True) if plant_file else {}
+        if gwh is not None or cells is not None:
+            data.pop("energy_gwh_per_year", None)
+            data.pop("cells_per_year", None)
+        extra = {"energy_gwh_per_year": gwh, "cells_per_year": cells, "cell_to_module_yield": cell_to_module_yield,
+                 "module_to_pack_yield": module_to_pack_yield, "operating_days_per_year": days}
+        data |= {k: v for k, v in extra.items() if v is not None}
+        if vehicle:
+            shares = share or ([1.0] if len(vehicle) == 1 else [])
+            if len(shares) != len(vehicle):
+                raise InputError("--share", share, f"one share per --vehicle ({len(vehicle)} given)")
+            data["mix"] = dict(zip(vehicle, shares, strict=True))
+        elif share:
+            raise InputError("--share", share, "shares only with --vehicle")
+        bom = data.setdefault("bom", {})
+        for item in origin or []:
+            component, sep, label = item.partition("=")
+            if not sep:
+                raise InputError("--origin", item, "COMPONENT=LABEL, e.g. cells=RU")
+            bom.setdefault("origins", {})[component.strip()] = label.strip()
+        if domestic_origin is not None:
+            bom["domestic_origin"] = domestic_origin
+        report = plant_mod.plant_report(plant_mod.PlantSpec(**data))
+    except InputError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        from tyaga.results import to_jsonable
+
+        sys.stdout.write(json.dumps(to_jsonable(report), indent=2, ensure_ascii=False) + "\n")
+        return
+    rows = [r | {"name": r["product"], "bom_mass_kg": r["bom"]["mass_kg"], "bom_cost_usd": r["bom"]["cost_usd"],
+                 "bom_cost_usd_per_kwh": r["bom"]["cost_usd_per_kwh"],
+                 "domestic_value_share": r["bom"]["domestic_value_share"]} for r in report["products"]]
+    total = {k: "—" for k, _ in PLANT_KEYS} | report["plant"] | {"name": "plant total"}
+    shown = [{k: float("nan") if v is None else v for k, v in r.items()} for r in [*rows, total]]
+    console.print(_table(escape(f"tyaga plant — {report['plant']['name'] or 'yearly output'}"), shown,
+                         [k for k in PLANT_KEYS if any(k[0] in r for r in shown)]))
+    for r in rows:
+        b = r["bom"]
+        table = Table(title=escape(f"bill of materials — one pack of {r['name']}"))
+        for col in ("component", "mass [kg]", "mass [%]", "cost [USD]", "cost [%]", "origin"):
+            table.add_column(escape(col), justify="left" if col in ("component", "origin") else "right")
+        for x in b["lines"]:
+            table.add_row(escape(x["component"]), _fmt(x["mass_kg"]), _fmt(_pct(x["mass_kg"], b["mass_kg"])),
+                          _fmt(x["cost_usd"]), _fmt(_pct(x["cost_usd"], b["cost_usd"])), escape(x["origin"]))
+        table.add_row("total", _fmt(b["mass_kg"]), _fmt(100.0), _fmt(b["cost_usd"]), _fmt(100.0),
+                      f"domestic {100.0 * b['domestic_value_share']:.1f} %")
+        console.print(table)
+    p = report["plant"]
+    console.print(escape(f"pack value {p['pack_value_usd_per_year']:,.0f} USD/yr, made domestically "
+                         f"{100.0 * p['domestic_value_share']:.1f} %; yearly rates, not whole units; the non-cell "
+                         "mass and cost splits, yields and origins are labelled assumptions (docs/plant.md)"),
+                  highlight=False)
+
+
 def main() -> None:
     """Entry point of the ``tyaga`` console script."""
     try:

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tyaga import pack as _pack
 from tyaga.errors import InputError
@@ -141,7 +141,8 @@ class BomSpec(_Spec):
     component → share of the non-cell cost (sum 1). ``non_cell_cost_usd_per_kwh``: the non-cell cost per gross
     kWh (``None``: the design's own overhead cost when it has one, else the default). ``origins``: component →
     origin label (merged over the defaults). ``lines``: component → :class:`BomLine` override.
-    ``domestic_origin``: the origin label that counts as domestic in the domestic value share (e.g. ``"RU"``).
+    ``domestic_origin``: an origin label that counts as domestic in the domestic value share besides
+    ``"domestic"`` itself (e.g. ``"RU"``), matched without regard to case.
     """
 
     mass_fractions: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_MASS_FRACTIONS))
@@ -150,7 +151,24 @@ class BomSpec(_Spec):
     non_cell_cost_source: str | None = Field(None, description="Source of non_cell_cost_usd_per_kwh")
     origins: dict[str, str] = Field(default_factory=dict)
     lines: dict[str, BomLine] = Field(default_factory=dict)
-    domestic_origin: str = Field("domestic", min_length=1, description="Origin label counted as domestic")
+    domestic_origin: str = Field("domestic", min_length=1, description="Origin label counted as domestic "
+                                 '(besides "domestic")')
+
+    @field_validator("lines", mode="before")
+    @classmethod
+    def _lines(cls, v: Any) -> Any:
+        """Each override's errors named ``lines.<component>.<field>``."""
+        if not isinstance(v, Mapping):
+            return v
+        out = {}
+        for k, line in v.items():
+            if isinstance(line, Mapping):
+                try:
+                    line = BomLine(**line)
+                except InputError as exc:
+                    raise InputError(f"lines.{k}.{exc.field}", exc.value, exc.allowed, hint=exc.hint) from None
+            out[k] = line
+        return out
 
     @model_validator(mode="after")
     def _check(self) -> BomSpec:
@@ -193,6 +211,17 @@ class PlantSpec(_Spec):
     packs_per_vehicle: int = Field(1, ge=1, le=100, description="Packs in one vehicle")
     mix: dict[str, float] | None = Field(None, description="Product → share of the plant's cell energy")
     bom: BomSpec = Field(default_factory=BomSpec)
+
+    @field_validator("bom", mode="before")
+    @classmethod
+    def _bom(cls, v: Any) -> Any:
+        """A ``[bom]`` table's errors named ``bom.<field>``."""
+        if isinstance(v, Mapping):
+            try:
+                return BomSpec(**v)
+            except InputError as exc:
+                raise InputError(f"bom.{exc.field}", exc.value, exc.allowed, hint=exc.hint) from None
+        return v
 
     @model_validator(mode="after")
     def _check(self) -> PlantSpec:
@@ -259,12 +288,24 @@ def design_for_vehicle(vehicle: str | Path | VehicleSpec, *, module_series: int 
                       soc_min=b.soc_min, soc_max=b.soc_max)
 
 
+def load_product(ref: str | Path) -> PackDesign:
+    """A product by reference: a pack TOML file (top-level ``cell`` key, :func:`tyaga.pack.load`), else a
+    bundled vehicle name or vehicle TOML file (:func:`design_for_vehicle`)."""
+    p = Path(ref)
+    if p.suffix == ".toml" and p.is_file():
+        from tyaga.catalog import read_toml
+
+        if "cell" in read_toml(p):
+            return _pack.load(p)
+    return design_for_vehicle(ref)
+
+
 def resolve_products(plant: PlantSpec, designs: Mapping[str, PackDesign] | PackDesign | None = None
                      ) -> dict[str, tuple[PackDesign, float]]:
     """Product label → (pack design, share of cell energy), from ``plant.mix`` and the designs handed in.
 
     ``designs``: a single :class:`PackDesign` (label: its name or ``"pack"``) or label → design; a mix key
-    without a design is loaded as a vehicle (:func:`design_for_vehicle`; an unknown name is an
+    without a design is loaded by :func:`load_product` (a pack file, or a vehicle; an unknown name is an
     :class:`~tyaga.errors.UnknownNameError`). Without a mix there must be exactly one product (share 1).
     """
     if isinstance(designs, PackDesign):
@@ -281,7 +322,7 @@ def resolve_products(plant: PlantSpec, designs: Mapping[str, PackDesign] | PackD
         raise InputError("mix", dict(mix), f"a share for every design handed in (missing: {', '.join(unused)})")
     out = {}
     for label, share in mix.items():
-        d = designs[label] if label in designs else design_for_vehicle(label)
+        d = designs[label] if label in designs else load_product(label)
         out[label] = (d, share)
     if plant.cells_per_year is not None:
         cells = {d.cell.name for d, _ in out.values()}
@@ -402,11 +443,9 @@ def _fill(field: str, total: float, split: Mapping[str, float], fixed: Mapping[s
         raise InputError(f"lines.*.{field}", dict(fixed), f"overrides summing to ≤ {total:.6g} (the pack's non-cell "
                          f"{field.split('_')[0]})")
     shares = _rescaled(split, free)
-    if free and sum(shares.values()) == 0.0 and rest > 1e-9 * max(total, 1.0):
-        shares = {k: 1.0 / len(free) for k in free}
-    if not free and abs(rest) > 1e-9 * max(total, 1.0):
+    if sum(shares.values()) == 0.0 and abs(rest) > 1e-9 * max(total, 1.0):
         raise InputError(f"lines.*.{field}", dict(fixed), f"overrides summing to {total:.6g} (the pack's non-cell "
-                         f"{field.split('_')[0]}) when every non-cell line is given")
+                         f"{field.split('_')[0]}) when the lines left ({', '.join(free) or 'none'}) take no share")
     out = {k: float(v) for k, v in fixed.items()}
     out |= {k: max(rest, 0.0) * shares[k] for k in free}
     return out
@@ -454,7 +493,7 @@ def bill_of_materials(d: PackDesign, bom: BomSpec | None = None) -> list[dict[st
     masses = _fill("mass_kg", non_cell_mass, bom.mass_fractions, mass_fixed, present)
     costs = _fill("cost_usd", non_cell_cost, bom.cost_shares, cost_fixed, present)
     origins = DEFAULT_ORIGINS | bom.origins
-    dom = bom.domestic_origin.casefold()
+    dom = {"domestic", bom.domestic_origin.casefold()}
 
     def line(component: str, mass: float, cost_usd: float, note: str) -> dict[str, Any]:
         o = bom.lines.get(component)
@@ -462,7 +501,7 @@ def bill_of_materials(d: PackDesign, bom: BomSpec | None = None) -> list[dict[st
         if o is not None and o.note:
             note = f"{note}; override: {o.note}"
         return {"component": component, "mass_kg": mass, "cost_usd": cost_usd, "origin": origin,
-                "domestic": origin.casefold() == dom, "note": note}
+                "domestic": origin.casefold() in dom, "note": note}
 
     lines = [line("cells", cells_mass, float(cells_cost),
                   f"{d.n_cells} × {d.cell.mass_kg:g} kg {d.cell.name}; cost: {cells_note}")]
