@@ -353,3 +353,28 @@ def test_bundled_vehicle_list() -> None:
     assert vehicles.DEFAULT_VEHICLE in vehicles.names()
     bundled = {"compact-crossover-66kwh", "compact-ev-150kw", "van-utility-90kwh-lfp", "city-bus-12m-285kwh"}
     assert bundled <= set(vehicles.names())
+
+
+def test_payload_sweep_from_empty_to_gross_vehicle_weight() -> None:
+    """procedures.payload_sweep: payloads 0 … GVW − curb mass as one batch; each row equals a one-at-a-time
+    simulate at that payload exactly; consumption rises and range falls with payload; a payload past the GVW
+    and a GVW below curb + payload are errors naming the field."""
+    from tyaga import procedures, vehicles
+    from tyaga.chain import simulate
+
+    van = vehicles.load("van-utility-90kwh-lfp")
+    assert van.body.max_payload_kg == 1000.0
+    df = procedures.payload_sweep(van, "udds", steps=5)
+    assert list(df["payload_kg"]) == [0.0, 250.0, 500.0, 750.0, 1000.0]
+    assert np.all(np.diff(df["energy_dc_wh_per_km"]) > 0) and np.all(np.diff(df["range_km"]) < 0)
+    one = simulate(van, "udds", payload_kg=750.0, timeseries=False, with_acceleration=False).summary.iloc[0]
+    assert df["energy_dc_wh_per_km"].iloc[3] == one["energy_dc_wh_per_km"]
+    assert df["range_km"].iloc[3] == one["range_km"]
+    with pytest.raises(InputError, match="payloads_kg"):
+        procedures.payload_sweep(van, "udds", payloads_kg=[1200.0])
+    with pytest.raises(InputError, match="gross_mass_kg"):
+        procedures.payload_sweep("compact-ev-150kw", "udds")
+    d = van.model_dump(by_alias=True, exclude={"base_dir"})
+    d["body"]["gross_mass_kg"] = 2800.0
+    with pytest.raises(InputError, match="gross_mass_kg"):
+        vehicles.from_dict(d)

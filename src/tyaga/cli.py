@@ -645,6 +645,40 @@ def life(
         err_console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
 
 
+@app.command()
+def payload(
+    vehicle: Annotated[str, typer.Option("--vehicle", "-v",
+                                         help="Bundled name or TOML file.")] = "van-utility-90kwh-lfp",
+    cycle: Annotated[str, typer.Option("--cycle", "-c", help="Bundled cycle name or CSV/GPX file.")] = "wltc3b",
+    steps: Annotated[int, typer.Option(help="Payloads from empty to the gross vehicle weight.")] = 6,
+    payload_kg: Annotated[list[float] | None, typer.Option(help="Payloads [kg] instead (repeat).")] = None,
+    ambient_c: Annotated[float | None, typer.Option(help="Ambient temperature [°C] (cabin HVAC load).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
+) -> None:
+    """Consumption and range against payload, from empty to the gross vehicle weight (one batch)."""
+    try:
+        if ambient_c is not None:
+            _check_ambient(ambient_c)
+        specs, cyc = _load_inputs([vehicle], cycle)
+        from tyaga import procedures
+
+        df = procedures.payload_sweep(specs[0], cyc, payloads_kg=payload_kg, steps=steps, ambient_c=ambient_c)
+    except InputError as exc:
+        _fail(exc)
+        return
+    rows = df.to_dict(orient="records")
+    if as_json:
+        _emit_json([{"vehicle": specs[0].name, "cycle": cyc.name, "payloads": rows}])
+        return
+    table = Table(title=escape(f"tyaga payload — {specs[0].name} on {cyc.name}"))
+    for col in ("payload [kg]", "test mass [kg]", "at battery [Wh/km]", "from the wall [Wh/km]", "range [km]"):
+        table.add_column(escape(col), justify="right")
+    for r in rows:
+        table.add_row(*(_fmt(r[k]) for k in ("payload_kg", "test_mass_kg", "energy_dc_wh_per_km",
+                                             "energy_ac_wh_per_km", "range_km")))
+    console.print(table)
+
+
 # ---- tyaga plant: a plant's yearly output and its packs' bill of materials (src/tyaga/plant.py; docs/plant.md) ----
 PLANT_KEYS = [
     ("share", "share of cell energy"), ("cell", "cell"), ("layout", "layout"), ("cells_per_pack", "cells per pack"),

@@ -114,3 +114,44 @@ def epa_label(vehicles: VehicleLike | Sequence[VehicleLike], ambient_c: float | 
         for label, t in (("city", city), ("highway", hwy)):
             out[f"energy_btms_wh_{label}"] = t["energy_btms_wh"]
     return out
+
+
+def payload_sweep(vehicle: VehicleLike, cycle: CycleLike = WLTP_CYCLE,
+                  payloads_kg: Sequence[float] | None = None, steps: int = 6,
+                  ambient_c: float | None = None) -> pd.DataFrame:
+    """Consumption and range of one vehicle over payloads, from empty to its gross vehicle weight.
+
+    ``payloads_kg``: the payloads [kg]; default ``steps`` values evenly from 0 to ``gross_mass_kg −
+    mass_kg`` (the vehicle file's ``[body] gross_mass_kg``, required then). All variants run as one batch
+    (:func:`tyaga.chain.simulate`). One row per payload: ``payload_kg``, ``test_mass_kg``,
+    ``energy_dc_wh_per_km``, ``energy_ac_wh_per_km``, ``range_km``, ``trace_miss_s``.
+    """
+    from tyaga.chain import _resolve_vehicle, simulate
+    from tyaga.errors import InputError
+
+    spec = _resolve_vehicle(vehicle)
+    cap = spec.body.max_payload_kg
+    if payloads_kg is None:
+        if cap is None:
+            raise InputError("gross_mass_kg", None, f"a gross vehicle weight in {spec.name}'s [body] (or give "
+                             "the payloads)")
+        if not 2 <= steps <= 1000:
+            raise InputError("steps", steps, "2 … 1000")
+        payloads = np.linspace(0.0, cap, steps)
+    else:
+        payloads = np.asarray(payloads_kg, dtype=float)
+        if payloads.ndim != 1 or payloads.size == 0 or not np.all(np.isfinite(payloads)) or np.any(payloads < 0):
+            raise InputError("payloads_kg", list(payloads.ravel())[:5], "one or more payloads ≥ 0 kg")
+        if cap is not None and payloads.max() > cap * (1 + 1e-12):
+            raise InputError("payloads_kg", float(payloads.max()), f"≤ {cap:g} kg (gross_mass_kg − mass_kg of "
+                             f"{spec.name})")
+    specs = [spec.model_copy(update={"name": f"{spec.name} +{p:g} kg",
+                                     "body": spec.body.model_copy(update={"payload_kg": float(p)})})
+             for p in payloads]
+    res = simulate(specs, cycle, timeseries=False, with_acceleration=False, ambient_c=ambient_c).summary
+    return pd.DataFrame({
+        "payload_kg": payloads, "test_mass_kg": spec.body.mass_kg + payloads,
+        "energy_dc_wh_per_km": res["energy_dc_wh_per_km"].to_numpy(),
+        "energy_ac_wh_per_km": res["energy_ac_wh_per_km"].to_numpy(),
+        "range_km": res["range_km"].to_numpy(), "trace_miss_s": res["trace_miss_s"].to_numpy(),
+    })

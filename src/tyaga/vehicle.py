@@ -108,6 +108,8 @@ class Body(_Table):
 
     mass_kg: float = Field(gt=0, le=60000, description="Curb mass without driver [kg]")
     payload_kg: float = Field(ge=0, le=40000, description="Driver and load; test mass = mass + payload [kg]")
+    gross_mass_kg: float | None = Field(None, gt=0, le=100000, description="Gross vehicle weight (GVW): the "
+                                        "most the vehicle may weigh loaded [kg]")
     drag_coefficient: float | None = Field(None, gt=0, le=2.0)
     frontal_area_m2: float | None = Field(None, gt=0, le=20.0)
     rolling_resistance_coefficient: float | None = Field(None, gt=0, le=0.05)
@@ -131,7 +133,15 @@ class Body(_Table):
         if not has_p and not has_c:
             raise ValueError("road load missing: give drag_coefficient, frontal_area_m2 and "
                              "rolling_resistance_coefficient, or f0_n, f1_n_per_mps and f2_n_per_mps2")
+        if self.gross_mass_kg is not None and self.mass_kg + self.payload_kg > self.gross_mass_kg * (1 + 1e-12):
+            raise ValueError(f"mass_kg + payload_kg ({self.mass_kg + self.payload_kg:g} kg) must not exceed "
+                             f"gross_mass_kg ({self.gross_mass_kg:g} kg)")
         return self
+
+    @property
+    def max_payload_kg(self) -> float | None:
+        """Largest payload the gross vehicle weight allows, ``gross_mass_kg − mass_kg`` [kg] (None: no GVW)."""
+        return None if self.gross_mass_kg is None else self.gross_mass_kg - self.mass_kg
 
     @property
     def test_mass_kg(self) -> float:
