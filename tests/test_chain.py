@@ -166,3 +166,93 @@ def test_a_pack_drained_to_the_end_of_its_window_stops_the_vehicle() -> None:
                                           + s["energy_friction_brake_wh"] + s["energy_aux_wh"]
                                           + s["energy_battery_loss_wh"])
     assert abs(balance) <= 1e-6 * s["energy_chemical_wh"]
+
+
+# --------------------------------------------------------------------- door openings in the chain's HVAC
+
+
+def _bus_hvac_expected_w(ambient_c: float, stops_per_s: float) -> float:
+    """Steady HVAC electrical power of the bus cabin from its defaults, written out (eq. 1 at dT/dt = 0):
+    ``((UA + (ṁ + m_door·n)·c_p)·(T_set − T_amb) − n_occ·100 W) / η_PTC + blower``, heat capped."""
+    from tyaga import climate
+
+    d = climate.CABIN_DEFAULTS["bus"]
+    g = d["ua_w_per_k"] + (d["fresh_air_mass_flow_kg_per_s"] + d["door_air_exchange_kg_per_stop"] * stops_per_s
+                           ) * climate.AIR_SPECIFIC_HEAT_J_PER_KG_K
+    q = g * (22.0 - ambient_c) - d["occupants"] * climate.OCCUPANT_HEAT_W
+    q = min(q, d["heater_max_power_w"])
+    return q / 0.95 + d["blower_power_w"]
+
+
+def test_the_chain_hvac_of_a_bus_sees_the_stops_of_its_cycle() -> None:
+    """``simulate(..., ambient_c=X)``: the steady HVAC of a bus includes the air exchanged through its doors at
+    the cycle's stops (stops per second × 40 kg × c_p added to the conductance), as written out by hand."""
+    from tyaga import cycles
+    from tyaga.chain import door_stops_per_s
+
+    sort2 = cycles.load("sort2")
+    sps = door_stops_per_s(sort2)
+    assert sps * sort2.duration_s == pytest.approx(3.0)  # SORT 2: three trapezes, each ending at a 20 s stop
+    row = simulate("city-bus-12m-285kwh", sort2, ambient_c=5.0, timeseries=False, with_range=False,
+                   with_acceleration=False).summary.iloc[0]
+    assert row["hvac_power_w"] == pytest.approx(_bus_hvac_expected_w(5.0, sps), rel=1e-12)
+    closed = _bus_hvac_expected_w(5.0, 0.0)
+    assert row["hvac_power_w"] > 1.5 * closed  # a stop a minute: the doors double the load at 5 °C
+
+
+def test_more_stops_need_more_hvac_energy_per_hour_at_minus_10() -> None:
+    """At −10 °C a bus on a cycle with a stop every 50–60 s (SORT 1) draws more auxiliary energy per hour than on
+    one with a single stop (HWFET); without the doors in the chain both would draw the same power."""
+    runs = {c: simulate("city-bus-12m-285kwh", c, ambient_c=-10.0, timeseries=False, with_range=False,
+                        with_acceleration=False).summary.iloc[0] for c in ("sort1", "hwfet")}
+    per_h = {c: r["energy_aux_wh"] / (r["time_s"] / 3600.0) for c, r in runs.items()}
+    assert per_h["sort1"] > per_h["hwfet"] + 5000.0
+    assert runs["hwfet"]["hvac_power_w"] < runs["sort1"]["hvac_power_w"]
+
+
+def test_doors_change_nothing_at_the_setpoint_and_cars_stay_bit_for_bit() -> None:
+    """At ambient = setpoint (22 °C) open doors exchange air at the cabin's own temperature: no change. A car
+    (0 kg per stop) gets exactly the number it had before the doors were added, whatever the stops."""
+    from tyaga.chain import cabin_hvac_power_w
+
+    bus = vehicles.load("city-bus-12m-285kwh")
+    car = vehicles.load("compact-ev-150kw")
+    assert cabin_hvac_power_w([bus], 22.0, stops_per_s=0.05)[0] == pytest.approx(
+        cabin_hvac_power_w([bus], 22.0)[0], rel=1e-12)
+    assert cabin_hvac_power_w([bus], -5.0, stops_per_s=0.05)[0] > cabin_hvac_power_w([bus], -5.0)[0]
+    assert cabin_hvac_power_w([car], -10.0, stops_per_s=0.05)[0] == cabin_hvac_power_w([car], -10.0)[0]
+    row = simulate(car, "udds", ambient_c=-10.0, timeseries=False, with_range=False,
+                   with_acceleration=False).summary.iloc[0]
+    assert row["hvac_power_w"] == cabin_hvac_power_w([car], -10.0)[0]
+    with pytest.raises(InputError, match="stops_per_s"):
+        build_batch(bus, ambient_c=0.0, stops_per_s=-1.0)
+
+
+def test_bus_warm_up_with_doors_closes_the_balance_and_settles_on_the_mean_door_load() -> None:
+    """``cabin_soaked``: the transient sees each stop in its step. After the warm-up the stop-by-stop load
+    averages to a little less than the steady load with the mean stops — at each stop the heater is capped and
+    the cabin dips below its setpoint, so it loses less — and far more than with the doors closed; the
+    chain's energy balance closes with the door load in the auxiliaries."""
+    from tyaga import cycles
+    from tyaga.chain import door_stops_per_s, with_cabin_warmup
+
+    cyc = cycles.load("sort2").repeat(20)  # an hour
+    batch = with_cabin_warmup(build_batch("city-bus-12m-285kwh", ambient_c=5.0,
+                                          stops_per_s=door_stops_per_s(cyc)), cyc)
+    assert batch.aux_profiles is not None
+    prof = batch.aux_profiles[0]
+    warm, late = prof[:600], prof[cyc.time_s.size // 2:]
+    assert warm.mean() > 1000.0                          # the warm-up from 5 °C draws above the steady load
+    steady_w, closed_w = float(batch.hvac_power_w[0]), _bus_hvac_expected_w(5.0, 0.0)
+    settled_w = steady_w + late.mean()
+    assert closed_w + 0.8 * (steady_w - closed_w) < settled_w < steady_w
+    assert late.max() > 5000.0                           # … with the stops' swings about it
+    s = simulate("city-bus-12m-285kwh", cyc, ambient_c=5.0, cabin_soaked=True, timeseries=False,
+                 with_range=False, with_acceleration=False).summary.iloc[0]
+    parts = (s["energy_wheel_wh"] + s["energy_drivetrain_loss_wh"] + s["energy_friction_brake_wh"]
+             + s["energy_aux_wh"] + s["energy_battery_loss_wh"])
+    assert s["energy_chemical_wh"] == pytest.approx(parts, rel=1e-9)
+    steady = simulate("city-bus-12m-285kwh", cyc, ambient_c=5.0, timeseries=False, with_range=False,
+                      with_acceleration=False).summary.iloc[0]
+    extra_wh = s["energy_aux_wh"] - steady["energy_aux_wh"]
+    assert extra_wh == pytest.approx(float(np.sum(prof * np.diff(cyc.time_s))) / 3600.0, rel=1e-6)

@@ -53,6 +53,7 @@ class DesignBatch:
     solar_w_per_m2: float = 0.0             # sun on the cabin's glazing [W/m²]
     under_wire: FloatArray | None = None    # (n_t) 0/1: the step from that sample runs under the line
     aux_profiles: FloatArray | None = None  # (n_profiles, n_t − 1) extra aux power [W] on a cycle's first pass
+    stops_per_s: float = 0.0                # door openings per second in the steady HVAC load [1/s]
 
     def __len__(self) -> int:
         return len(self.names)
@@ -86,23 +87,46 @@ def _uniform_map(path: str, mtime_ns: int) -> tuple[float, float, FloatArray]:
     return EfficiencyMap.from_csv(Path(path)).to_uniform()
 
 
-def cabin_hvac_power_w(specs: Sequence[VehicleSpec], ambient_c: float, solar_w_per_m2: float = 0.0) -> FloatArray:
+def door_stops_per_s(cycle: DriveCycle, extra_time_s: float = 0.0) -> float:
+    """Mean door openings per second of a cycle [1/s]: the stops of :func:`tyaga.climate.count_stops` (each
+    standstill after motion opens the doors, an assumption) divided by the cycle's duration plus
+    ``extra_time_s`` (e.g. a layover that follows it) [s]."""
+    from tyaga import climate
+
+    if not (math.isfinite(extra_time_s) and extra_time_s >= 0.0):
+        raise InputError("extra_time_s", extra_time_s, "≥ 0 s")
+    duration_s = cycle.duration_s + extra_time_s
+    if duration_s <= 0.0:
+        return 0.0
+    return float(np.sum(climate.count_stops(cycle.speed_mps))) / duration_s
+
+
+def cabin_hvac_power_w(specs: Sequence[VehicleSpec], ambient_c: float, solar_w_per_m2: float = 0.0,
+                       stops_per_s: float = 0.0) -> FloatArray:
     """Steady cabin HVAC power of each vehicle at a constant ambient temperature [W].
 
     The cabin of the vehicle's class and heating system (:func:`tyaga.climate.cabin_params_for_class`,
     ``[climate] heat_pump`` of the vehicle file), in the sun's ``solar_w_per_m2`` on its glazing, held at its
-    setpoint: the heat through the body and the fresh air, divided by the heater's efficiency or
-    the air conditioner's COP. This is the steady state; the warm-up from a cold soak and the pack's own
-    temperature are not part of it (see docs/climate.md).
+    setpoint: the heat through the body, the fresh air and the air exchanged through open doors, divided by
+    the heater's efficiency or the air conditioner's COP (eq. 1 of :mod:`tyaga.climate` at dT/dt = 0).
+    ``stops_per_s`` [1/s]: the mean door openings per second of the cycle (:func:`door_stops_per_s`); each
+    exchanges the class's ``door_air_exchange_kg_per_stop`` (40 kg for a bus, 3 kg for a van, 0 for a car —
+    assumptions, docs/climate.md), so the conductance grows by ``stops_per_s · m_door · c_p``. This is the
+    steady state; the warm-up from a cold soak and the pack's own temperature are not part of it (see
+    docs/climate.md).
     """
     from tyaga import climate
 
+    if not (math.isfinite(stops_per_s) and stops_per_s >= 0.0):
+        raise InputError("stops_per_s", stops_per_s, "≥ 0 stops per second")
     by_class: dict[tuple[str, bool], float] = {}
     for s in specs:
         key = (s.vehicle_class, s.climate.heat_pump)
         if key not in by_class:
             cab = climate.cabin_params_for_class(s.vehicle_class, heat_pump=s.climate.heat_pump)
-            by_class[key] = float(np.asarray(climate.steady_hvac_power_w(cab, ambient_c, solar_w_per_m2)
+            # a class without door exchange sees no stops: its conductance stays the same number, bit for bit
+            sps = stops_per_s if float(cab.door_air_exchange_kg_per_stop[0]) > 0.0 else 0.0
+            by_class[key] = float(np.asarray(climate.steady_hvac_power_w(cab, ambient_c, solar_w_per_m2, sps)
                                              ).reshape(-1)[0])
     return np.array([by_class[(s.vehicle_class, s.climate.heat_pump)] for s in specs])
 
@@ -158,6 +182,7 @@ def build_batch(
     hvac_on: bool = True,
     packs: Sequence[PackModel] | None = None,
     solar_w_per_m2: float = 0.0,
+    stops_per_s: float = 0.0,
 ) -> DesignBatch:
     """Resolve vehicle specs and turn them into engine inputs (one row per design).
 
@@ -170,7 +195,9 @@ def build_batch(
     ``hvac_on=False``: the ambient without its cabin load (climate control off, as AAA's first test).
     ``packs``: one :class:`PackModel` per vehicle instead of the vehicle's own (e.g. an aged pack,
     :func:`tyaga.life.aged_pack`); the vehicle's cell still gives the thermal data. ``solar_w_per_m2``: sun
-    on the cabin's glazing (0 … 1200 W/m², with ``ambient_c``).
+    on the cabin's glazing (0 … 1200 W/m², with ``ambient_c``). ``stops_per_s``: mean door openings per
+    second of the cycle to be driven (:func:`door_stops_per_s`; with ``ambient_c``), whose air exchange the
+    steady HVAC load includes for classes with doors that exchange air (bus, van).
     """
     if isinstance(vehicles, VehicleSpec | str | Path):
         vehicles = [vehicles]
@@ -262,7 +289,7 @@ def build_batch(
             raise InputError("ambient_c", ambient_c, "-50 … 60 °C")
         if not (math.isfinite(solar_w_per_m2) and 0.0 <= solar_w_per_m2 <= 1200.0):
             raise InputError("solar_w_per_m2", solar_w_per_m2, "0 … 1200 W/m²")
-        hvac = cabin_hvac_power_w(specs, ambient_c, solar_w_per_m2) if hvac_on else np.zeros(n)
+        hvac = cabin_hvac_power_w(specs, ambient_c, solar_w_per_m2, stops_per_s) if hvac_on else np.zeros(n)
         params[:, engine.AUX] += hvac
     if pack_temperature_initial_c is not None:
         if not pack_thermal:
@@ -273,23 +300,29 @@ def build_batch(
     if pack_thermal:
         sink = TEST_AMBIENT_C if ambient_c is None else float(ambient_c)
         start = sink if pack_temperature_initial_c is None else float(pack_temperature_initial_c)
-        first = engine.P["thermal_on"]
+        first, last = engine.P["thermal_on"], engine.RF0 + engine.N_RF  # the thermal columns only (not step 9's)
         rows: dict[tuple[int, str, str | None, int], FloatArray] = {}
         for i, s in enumerate(specs):
             key = (id(s.battery), s.vehicle_class, s.base_dir, id(packs[i]))
             if key not in rows:
                 rows[key] = _thermal_row(s, packs[i], sink, start)
-            params[i, first:] = rows[key][first:]
+            params[i, first:last] = rows[key][first:last]
+    if not (math.isfinite(stops_per_s) and stops_per_s >= 0.0):
+        raise InputError("stops_per_s", stops_per_s, "≥ 0 stops per second")
     return DesignBatch([s.name for s in specs], specs, packs, params, ocv, maps, steps, hvac, ambient_c,
-                       pack_thermal, solar_w_per_m2=solar_w_per_m2)
+                       pack_thermal, solar_w_per_m2=solar_w_per_m2, stops_per_s=float(stops_per_s))
 
 
 def with_cabin_warmup(batch: DesignBatch, cycle: DriveCycle) -> DesignBatch:
     """The batch with each cabin starting at the ambient temperature (a cold or hot soak) instead of at its
     setpoint: the HVAC's transient power above its steady value (:func:`tyaga.climate.simulate_cabin`, the
-    cabin of the vehicle's class and heating system, no sun, no door openings, as :func:`cabin_hvac_power_w`)
+    cabin of the vehicle's class and heating system, the batch's sun, as :func:`cabin_hvac_power_w`)
     is added to the auxiliary load on the cycle's first pass (in a range run, later passes run at the steady
-    power: the cabin has settled by then — the warm-up takes minutes, docs/climate.md)."""
+    power: the cabin has settled by then — the warm-up takes minutes, docs/climate.md). For a class whose
+    doors exchange air (bus, van) the transient sees each stop of the cycle in its step
+    (:func:`tyaga.climate.count_stops` into :func:`tyaga.climate.cabin_step`), and the steady value it is
+    measured against has the batch's mean ``stops_per_s``: over the cycle the two door loads cancel, the
+    profile holds the warm-up and the stop-by-stop swings about the mean."""
     from tyaga import climate
 
     if batch.ambient_c is None or batch.hvac_power_w is None or not np.any(batch.hvac_power_w):
@@ -301,8 +334,11 @@ def with_cabin_warmup(batch: DesignBatch, cycle: DriveCycle) -> DesignBatch:
     rows = []
     for cls, hp in distinct:
         cab = climate.cabin_params_for_class(cls, heat_pump=hp)
-        run = climate.simulate_cabin(t, batch.ambient_c, cab, irradiance_w_per_m2=batch.solar_w_per_m2)
-        steady = float(np.asarray(climate.steady_hvac_power_w(cab, batch.ambient_c, batch.solar_w_per_m2)
+        doors = float(cab.door_air_exchange_kg_per_stop[0]) > 0.0
+        stops: FloatArray | float = climate.count_stops(cycle.speed_mps) if doors else 0.0
+        run = climate.simulate_cabin(t, batch.ambient_c, cab, irradiance_w_per_m2=batch.solar_w_per_m2, stops=stops)
+        steady = float(np.asarray(climate.steady_hvac_power_w(cab, batch.ambient_c, batch.solar_w_per_m2,
+                                                              batch.stops_per_s if doors else 0.0)
                                   ).reshape(-1)[0])
         rows.append(run["hvac_power_w"][0] - steady)
     params = batch.params.copy()
@@ -537,7 +573,8 @@ def simulate(
     payload_kg: overrides every vehicle's ``body.payload_kg``.
     ambient_c: ``None`` (default) drives at the test procedures' condition, climate control off; a temperature
         [°C] adds each cabin's steady HVAC power at that ambient to the auxiliary load (``hvac_power_w`` in the
-        summary; its energy is part of ``energy_aux_wh``).
+        summary; its energy is part of ``energy_aux_wh``), including, for a bus or a van, the air exchanged
+        through the doors at the cycle's stops (:func:`door_stops_per_s`).
     pack_thermal: couple the pack's temperature (engine step 8, docs/thermal.md): its resistance, current
         limits and BTMS follow it; the summary gains ``pack_temperature_*_c``, ``energy_btms_wh`` (part of
         ``energy_aux_wh``) and ``energy_pack_heat_wh``. The range and 0–100 km/h runs start from the same
@@ -565,7 +602,8 @@ def simulate(
     cyc = _resolve_cycle(cycle)
     batch = build_batch(specs, soc_initial=soc_initial, ambient_c=ambient_c, pack_thermal=pack_thermal,
                         pack_temperature_initial_c=pack_temperature_initial_c, hvac_on=hvac_on, packs=packs,
-                        solar_w_per_m2=solar_w_per_m2)
+                        solar_w_per_m2=solar_w_per_m2,
+                        stops_per_s=door_stops_per_s(cyc) if ambient_c is not None else 0.0)
     if cabin_soaked:
         batch = with_cabin_warmup(batch, cyc)
     t, v, g = _cycle_arrays(cyc)

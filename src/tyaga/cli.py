@@ -9,16 +9,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from tyaga.cli_common import console, err_console, fail, print_error
 from tyaga.errors import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="tyaga — traction batteries and electric vehicles, from cell to wheel.")
-console = Console()
-err_console = Console(stderr=True)
 
 #: Ambient temperature range accepted by the CLI [°C] (the climate model comes with issue #4).
 AMBIENT_RANGE_C = (-50.0, 60.0)
@@ -41,13 +39,8 @@ class Procedure(str, Enum):
     epa = "epa"
 
 
-def _print_error(text: str) -> None:
-    err_console.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
-
-
-def _fail(exc: InputError) -> None:
-    _print_error(str(exc))
-    raise typer.Exit(code=2)
+_print_error = print_error
+_fail = fail
 
 
 #: Ambient temperature of the test procedures (EPA and WLTP test at 20–30 °C; 23 °C nominal) [°C].
@@ -243,7 +236,13 @@ def list_(kind: Annotated[Kind, typer.Argument(help="vehicles, cycles or cells")
     """List the bundled vehicles, cycles or cells."""
     from tyaga import catalog
 
-    for name in catalog.names(kind.value):
+    if kind is Kind.cycles:
+        from tyaga import cycles
+
+        names = cycles.all_names()  # bundled files and generated cycles (SORT 1/2/3)
+    else:
+        names = catalog.names(kind.value)
+    for name in names:
         console.print(name, highlight=False)
 
 
@@ -252,9 +251,17 @@ def show(
     kind: Annotated[One, typer.Argument(help="vehicle, cycle or cell")],
     name: Annotated[str, typer.Argument(help="Bundled name or file path")],
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
+    reference: Annotated[str | None, typer.Option(help="For a cycle file: check it against the published "
+                                                  "statistics of braunschweig or manhattan.")] = None,
 ) -> None:
     """Show one bundled vehicle, cycle or cell (with its source)."""
     try:
+        if reference is not None:
+            if kind is not One.cycle:
+                raise InputError("--reference", reference, "only with: tyaga show cycle FILE --reference NAME")
+            from tyaga import cycles
+
+            cycles.load_checked(name, reference)  # raises naming the statistic that is off
         info = _describe(kind, name)
     except InputError as exc:
         _fail(exc)
@@ -777,6 +784,130 @@ def plant(
                          f"{100.0 * p['domestic_value_share']:.1f} %; yearly rates, not whole units; the non-cell "
                          "mass and cost splits, yields and origins are labelled assumptions (docs/plant.md)"),
                   highlight=False)
+
+
+# ---- tyaga trolleybus: off-wire range and the least wire share on a route (src/tyaga/trolleybus.py) ----
+TROLLEY_KEYS = [
+    ("condition", "condition"), ("route_km", "lap [km]"), ("route_wire_share", "wire on the route"),
+    ("route_soc_min", "lowest SOC on a lap"), ("longest_off_wire_km", "longest off-wire stretch [km]"),
+    ("least_wire_share", "least wire share"), ("least_wire_off_wire_km", "off-wire per lap at that share [km]"),
+    ("least_wire_trace_miss_s", "behind the trace at that share [s]"),
+]
+
+
+def _parse_battery(text: str) -> dict[str, Any]:
+    """``[CELL:]NsMp`` → ``{"cell": …, "series": N, "parallel": M}`` (the cell only when given)."""
+    import re
+
+    m = re.fullmatch(r"\s*(?:([A-Za-z0-9_.\-/]+):)?(\d+)\s*s\s*(\d+)\s*p\s*", text or "")
+    if not m:
+        raise InputError("--battery", text, "[CELL:]NsMp, e.g. 168s1p or nmc-samsung-94ah:168s2p")
+    out: dict[str, Any] = {"series": int(m.group(2)), "parallel": int(m.group(3))}
+    if m.group(1):
+        out["cell"] = m.group(1)
+    return out
+
+
+@app.command()
+def trolleybus(
+    route_file: Annotated[Path, typer.Option("--route", "-r", help="Route CSV/TOML (docs/routes.md); its "
+                                             "under_wire segments are the line's wire.")],
+    vehicle: Annotated[str, typer.Option("--vehicle", "-v", help="A vehicle with a [collector] (bundled name "
+                                         "or TOML).")] = "trolleybus-12m-58kwh",
+    battery: Annotated[str | None, typer.Option(help="Battery instead of the vehicle's: [CELL:]NsMp, e.g. "
+                                                "168s2p.")] = None,
+    placement: Annotated[str, typer.Option(help="Where added wire goes: start (one stretch from the start of "
+                                           "the lap) or spread (the start of every stop-to-stop section).")] = "start",
+    day_km: Annotated[float, typer.Option(help="Service day over which a wire share must hold [km].")] = 250.0,
+    mild_c: Annotated[float, typer.Option(help="Ambient of the new-battery condition [°C].")] = 10.0,
+    winter_c: Annotated[float, typer.Option(help="Ambient of the end-of-life condition [°C].")] = -20.0,
+    eol_capacity: Annotated[float, typer.Option(help="Capacity at end of life, relative to new.")] = 0.8,
+    eol_resistance: Annotated[float, typer.Option(help="Resistance at end of life, relative to new.")] = 1.5,
+    out: Annotated[Path | None, typer.Option(help="Folder for soc_along_route.csv, study.csv and a plot.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
+) -> None:
+    """A trolleybus on a route: SOC along the line, the longest off-wire stretch and the least share of wire
+    it needs, new on a mild day and at end of life in winter."""
+    try:
+        for name, val in (("--mild-c", mild_c), ("--winter-c", winter_c)):
+            if not AMBIENT_RANGE_C[0] <= val <= AMBIENT_RANGE_C[1]:
+                raise InputError(name, val, f"{AMBIENT_RANGE_C[0]:g} … {AMBIENT_RANGE_C[1]:g} °C")
+        from tyaga import route, vehicles
+        from tyaga import trolleybus as tb
+
+        spec = vehicles.load(vehicle)
+        if battery is not None:
+            upd = _parse_battery(battery)
+            try:
+                spec = spec.model_copy(update={"battery": type(spec.battery).model_validate(
+                    {**spec.battery.model_dump(), **upd})})
+            except Exception as exc:  # pydantic's ValidationError: name the option
+                raise InputError("--battery", battery, f"a valid battery ({str(exc).splitlines()[-1].strip()})") \
+                    from None
+        line = route.load(route_file)
+        trace = route.generate(line)
+        conditions = (
+            tb.Condition(f"new, {mild_c:+g} °C", mild_c),
+            tb.Condition(f"end of life, {winter_c:+g} °C", winter_c, eol_capacity, eol_resistance,
+                         pack_temperature_initial_c=tb.EOL_WINTER.pack_temperature_initial_c),
+        )
+        df = tb.study(spec, trace, conditions, placement=placement, day_km=day_km)
+        run = tb.drive(spec, trace, conditions[0])
+    except InputError as exc:
+        _fail(exc)
+        return
+    rows = df.to_dict(orient="records")
+    if out is not None:
+        _write_trolleybus(out, run, df)
+    if as_json:
+        _emit_json([{"vehicle": spec.name, "route": line.name, "placement": placement, "day_km": day_km,
+                     "conditions": rows}])
+        return
+    console.print(_table(f"tyaga trolleybus — {spec.name} on {line.name} ({placement} wire)", rows, TROLLEY_KEYS))
+    for r in rows:
+        if r["least_wire_share"] is None or r["least_wire_share"] > 0:
+            console.print(escape(f"{r['condition']}: {r['least_wire_reason']} just below the least share"),
+                          highlight=False)
+
+
+def _write_trolleybus(out: Path, run: Any, df: Any) -> None:
+    """Write the SOC table, the study table and a plot; each file written whole (temp file, then rename)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in (("soc_along_route.csv", run.series), ("study.csv", df)):
+        tmp = out / (name + ".tmp")
+        frame.to_csv(tmp, index=False)
+        tmp.replace(out / name)
+    fig, ax = plt.subplots(figsize=(9, 4))
+    s = run.series
+    ax.plot(s["distance_m"] / 1000.0, s["soc"] * 100.0, color="tab:blue", label="SOC")
+    wired = s["under_wire"].to_numpy() > 0
+    ax.fill_between(s["distance_m"] / 1000.0, 0, 100, where=wired, color="tab:orange", alpha=0.15,
+                    label="under the wire", step="pre")
+    ax.set_xlabel("distance [km]")
+    ax.set_ylabel("SOC [%]")
+    ax.set_ylim(0, 100)
+    ax.legend(loc="lower left")
+    ax.set_title(f"{run.summary['name']} — {run.summary['condition']}")
+    fig.tight_layout()
+    tmp = out / "soc_along_route.png.tmp"
+    fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)
+    tmp.replace(out / "soc_along_route.png")
+
+
+# commands whose code lives in their own modules (src/tyaga/cli_*.py)
+from tyaga.cli_bus import bus_app as _bus_app  # noqa: E402
+from tyaga.cli_fleet import fleet_command as _fleet  # noqa: E402
+from tyaga.cli_tco import compare as _compare  # noqa: E402
+
+app.command("fleet")(_fleet)
+app.command("compare")(_compare)
+app.add_typer(_bus_app, name="bus")
 
 
 def main() -> None:

@@ -6,6 +6,11 @@
 >>> round(cycles.load("wltc3b").distance_m)
 23266
 
+Generated cycles (:func:`generated_names`: SORT 1/2/3) are built by :mod:`tyaga.route` from their
+defining parameters when loaded. Cycles whose data cannot be shipped (Braunschweig, Manhattan bus) have
+only reference statistics here (:data:`REFERENCE_STATISTICS`): :func:`load_checked` reads a user's file
+and checks it against them.
+
 Bundled cycles are files in ``tyaga/data/cycles/``: measured tables as CSV (``time_s,speed_kmh``, 1 Hz,
 t = 0 included, a ``# source:`` line on top) and cycles defined by a rule as TOML *recipes*: a list of
 parts, each either an operation table (NEDC), a piece of another cycle (FTP-75 = UDDS + its first 505 s),
@@ -14,14 +19,16 @@ or a standstill. See ``docs/cycles.md`` for the formats, the sources and the cho
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tyaga.catalog import looks_like_path, read_toml, resolve, validation_error_to_input_error
 from tyaga.catalog import names as _names
-from tyaga.cycle import DriveCycle, concatenate, from_csv, from_gpx, from_operations, standstill
-from tyaga.errors import InputError
+from tyaga.cycle import DriveCycle, concatenate, from_csv, from_gpx, from_operations, standstill, statistics
+from tyaga.errors import InputError, UnknownNameError
 
 
 class RecipePart(BaseModel):
@@ -65,8 +72,31 @@ class CycleRecipe(BaseModel):
 
 
 def names() -> list[str]:
-    """Names of the bundled cycles, sorted."""
+    """Names of the bundled cycle files, sorted (see also :func:`generated_names` and :func:`all_names`)."""
     return _names("cycles")
+
+
+def _sort_builder(name: str) -> Callable[[], DriveCycle]:
+    def build() -> DriveCycle:
+        from tyaga.route import sort  # imported here: tyaga.route is only needed for generated cycles
+
+        return sort(name)
+
+    return build
+
+
+#: Cycles generated in code when loaded by name: name → builder.
+GENERATED: dict[str, Callable[[], DriveCycle]] = {n: _sort_builder(n) for n in ("sort1", "sort2", "sort3")}
+
+
+def generated_names() -> list[str]:
+    """Names of the cycles generated in code (``load`` builds them), sorted: SORT 1/2/3."""
+    return sorted(GENERATED)
+
+
+def all_names() -> list[str]:
+    """Every name :func:`load` accepts: bundled files and generated cycles, sorted."""
+    return sorted({*names(), *GENERATED})
 
 
 def load(name_or_path: str | Path) -> DriveCycle:
@@ -75,8 +105,9 @@ def load(name_or_path: str | Path) -> DriveCycle:
     Parameters
     ----------
     name_or_path:
-        A bundled name (see :func:`names`), or a path to a ``.csv`` (:func:`tyaga.cycle.from_csv`),
-        ``.gpx`` (:func:`tyaga.cycle.from_gpx`) or ``.toml`` recipe file.
+        A bundled name (see :func:`names`, :func:`generated_names`), or a path to a ``.csv``
+        (:func:`tyaga.cycle.from_csv`), ``.gpx`` (:func:`tyaga.cycle.from_gpx`) or ``.toml`` recipe file, or
+        to a route-by-distance file (:func:`is_route_file`; driven by :func:`tyaga.route.generate`).
 
     Raises
     ------
@@ -89,10 +120,18 @@ def load(name_or_path: str | Path) -> DriveCycle:
 
 
 def _load(name_or_path: str | Path, base: Path | None, stack: tuple[Path, ...]) -> DriveCycle:
+    if isinstance(name_or_path, str) and name_or_path in GENERATED:
+        return GENERATED[name_or_path]()
+    if isinstance(name_or_path, str) and not looks_like_path(name_or_path) and name_or_path not in names():
+        raise UnknownNameError("cycle", name_or_path, all_names())
     if base is not None and isinstance(name_or_path, str) and _is_relative_path(name_or_path):
         name_or_path = base / name_or_path
     path = resolve("cycles", name_or_path)
     suffix = path.suffix.lower()
+    if is_route_file(path):
+        from tyaga import route  # a route by distance: driven by the default driver model
+
+        return route.generate(route.load(path)).cycle
     if suffix == ".toml":
         return _from_recipe(path, stack)
     if suffix == ".gpx":
@@ -100,6 +139,25 @@ def _load(name_or_path: str | Path, base: Path | None, stack: tuple[Path, ...]) 
     if suffix in {".csv", ".txt"}:
         return from_csv(path)
     raise InputError("cycle file", str(path), "a .csv, .gpx or .toml file")
+
+
+def is_route_file(path: str | Path) -> bool:
+    """True for a route-by-distance file (:func:`tyaga.route.load`): a CSV whose header has ``length_m``, or a
+    TOML with a ``[[segments]]`` table array. Such a file loads as a cycle driven by the default driver."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    try:
+        if suffix in {".csv", ".txt"}:
+            with p.open(encoding="utf-8-sig") as fh:
+                for line in fh:
+                    if line.strip() and not line.lstrip().startswith("#"):
+                        return "length_m" in [c.strip() for c in line.split(",")]
+            return False
+        if suffix == ".toml":
+            return "segments" in read_toml(p)
+    except (OSError, UnicodeDecodeError, InputError):
+        return False
+    return False
 
 
 def _is_relative_path(text: str) -> bool:
@@ -173,4 +231,133 @@ def ftp75(soak_s: float = 0.0) -> DriveCycle:
     return concatenate(parts, name="ftp75", source=source)
 
 
-__all__ = ["CycleRecipe", "RecipePart", "ftp75", "load", "names"]
+# -- user-file cycles checked against published statistics ------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferenceStatistics:
+    """Published statistics of a cycle that is not shipped, to check a user's copy against.
+
+    Parameters
+    ----------
+    name, title:
+        Registry key and full name.
+    source:
+        Where the figures were published.
+    figures:
+        ``statistic → (reference value, tolerance)``; keys are those of :func:`tyaga.cycle.statistics`
+        (``duration_s`` [s], ``distance_km`` [km], ``max_speed_kmh`` / ``mean_speed_kmh`` [km/h],
+        ``stop_time_fraction`` [–]); the tolerance is absolute, in the same unit.
+    notes:
+        How the tolerances were chosen.
+    """
+
+    name: str
+    title: str
+    source: str
+    figures: dict[str, tuple[float, float]]
+    notes: str = ""
+
+
+_UNITS = {
+    "duration_s": "s",
+    "distance_km": "km",
+    "max_speed_kmh": "km/h",
+    "mean_speed_kmh": "km/h",
+    "stop_time_fraction": "",
+}
+
+#: Reference statistics of the bus cycles tyaga cannot ship (data-sources.md §1: DieselNet figures).
+#: Tolerances: duration 1 % (copies differ by a trailing sample or two), maximum speed 1 %, mean speed 2 %,
+#: distance 2 % (Braunschweig's published distance is only "about 10.9–11 km") or 3 % (Manhattan: derived as
+#: mean × duration), stop share ± 0.04 (its definition varies between sources).
+REFERENCE_STATISTICS: dict[str, ReferenceStatistics] = {
+    "braunschweig": ReferenceStatistics(
+        name="braunschweig",
+        title="Braunschweig city bus cycle",
+        source="TU Braunschweig research cycle; figures from DieselNet (data-sources.md §1)",
+        figures={
+            "duration_s": (1740.0, 17.4),
+            "distance_km": (10.95, 0.22),
+            "max_speed_kmh": (58.2, 0.58),
+            "mean_speed_kmh": (22.9, 0.46),
+            "stop_time_fraction": (0.22, 0.04),
+        },
+    ),
+    "manhattan": ReferenceStatistics(
+        name="manhattan",
+        title="Manhattan bus cycle",
+        source="WVU (Clark et al., 2000); figures from DieselNet: 1089 s, 25.4 mph max, 6.8 mph mean "
+        "(data-sources.md §1); distance = mean × duration",
+        figures={
+            "duration_s": (1089.0, 10.9),
+            "distance_km": (3.33, 0.10),
+            "max_speed_kmh": (40.9, 0.41),
+            "mean_speed_kmh": (11.0, 0.22),
+        },
+    ),
+}
+
+
+def reference_names() -> list[str]:
+    """Names of the cycles with reference statistics only (a user supplies the file), sorted."""
+    return sorted(REFERENCE_STATISTICS)
+
+
+def load_checked(path: str | Path, reference: str) -> DriveCycle:
+    """Read a user's copy of a cycle that is not shipped and check it against the published statistics.
+
+    Parameters
+    ----------
+    path:
+        The cycle file (``.csv``, ``.gpx`` or ``.toml``, as :func:`load`).
+    reference:
+        A key of :data:`REFERENCE_STATISTICS` (``"braunschweig"``, ``"manhattan"``).
+
+    Returns
+    -------
+    DriveCycle
+        The cycle, named ``reference``, when every statistic is within its tolerance.
+
+    Raises
+    ------
+    UnknownNameError
+        For an unknown ``reference``.
+    InputError
+        Naming the first statistic that is off, the value measured and the reference ± tolerance.
+    """
+    if reference not in REFERENCE_STATISTICS:
+        raise UnknownNameError("reference cycle", str(reference), REFERENCE_STATISTICS)
+    ref = REFERENCE_STATISTICS[reference]
+    p = Path(path)
+    cycle = load(p)
+    stats = statistics(cycle)
+    for key, (value, tol) in ref.figures.items():
+        got = float(stats[key])
+        if abs(got - value) > tol:
+            unit = _UNITS[key]
+            raise InputError(
+                f"{key} of the cycle",
+                round(got, 4),
+                f"{value:g} ± {tol:g}{' ' + unit if unit else ''} (published {ref.title}: {ref.source})",
+                source=str(p),
+                hint=f"the file does not look like the {ref.title}",
+            )
+    return DriveCycle(reference, cycle.time_s, cycle.speed_mps, cycle.grade, cycle.source or str(p))
+
+
+__all__ = [
+    "GENERATED",
+    "REFERENCE_STATISTICS",
+    "CycleRecipe",
+    "RecipePart",
+    "ReferenceStatistics",
+    "all_names",
+    "ftp75",
+    "generated_names",
+    "is_route_file",
+    "load",
+    "load_checked",
+    "names",
+    "reference_names",
+]

@@ -20,7 +20,15 @@ import numpy as np
 import pandas as pd
 
 from tyaga import engine
-from tyaga.chain import CycleLike, VehicleLike, _resolve_cycle, build_batch, run_range, with_cabin_warmup
+from tyaga.chain import (
+    CycleLike,
+    VehicleLike,
+    _resolve_cycle,
+    build_batch,
+    door_stops_per_s,
+    run_range,
+    with_cabin_warmup,
+)
 from tyaga.cycle import DriveCycle
 
 #: EPA's derived 5-cycle adjustment for BEVs: label range = 0.7 × dynamometer range.
@@ -51,7 +59,8 @@ def range_on_cycle(vehicles: VehicleLike | Sequence[VehicleLike], cycle: CycleLi
     cyc: DriveCycle = _resolve_cycle(cycle)
     batch = build_batch(vehicles, ambient_c=ambient_c, pack_thermal=pack_thermal,
                         pack_temperature_initial_c=pack_temperature_initial_c, hvac_on=hvac_on,
-                        solar_w_per_m2=solar_w_per_m2)
+                        solar_w_per_m2=solar_w_per_m2,
+                        stops_per_s=door_stops_per_s(cyc) if ambient_c is not None else 0.0)
     if cabin_soaked:
         batch = with_cabin_warmup(batch, cyc)
     full = run_range(batch, cyc, with_summary=True)
