@@ -60,7 +60,7 @@ def test_fuel_factors_are_the_published_ones() -> None:
     assert b5.co2_wtw_kg_per_kg == value("en16258_b5_co2_wtw")
     assert b7.density_kg_per_l == b5.density_kg_per_l == value("en16258_diesel_density")
     assert cng.lhv_j_per_kg == pytest.approx(value("en16258_cng_lhv") * 1e6)
-    assert (cng.co2_ttw_kg_per_kg, cng.co2_wtw_kg_per_kg) == (value("en16258_cng_co2_ttw"),
+    assert (cng.co2_ttw_kg_per_kg, cng.co2_wtw_kg_per_kg) == (value("glec_cng_co2_ttw"),
                                                               value("en16258_cng_co2_wtw"))
     assert "to be confirmed" in cng.source
 

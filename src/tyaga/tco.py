@@ -81,8 +81,10 @@ FUELS: dict[str, Fuel] = {
                       source="EN 16258:2012 (via PTV developer documentation), diesel B7"),
     "diesel-b5": Fuel("diesel-b5", 42.8 * J_PER_MJ, 52.7 * J_PER_MJ, 3.04, 3.80, density_kg_per_l=0.832,
                       source="EN 16258:2012 (via PTV developer documentation), diesel B5"),
-    "cng": Fuel("cng", 45.1 * J_PER_MJ, None, 2.68, 3.07, density_kg_per_nm3=0.78,
-                source="EN 16258 as commonly quoted, to be confirmed (CNG); density 0.78 kg/Nm³ assumed"),
+    "cng": Fuel("cng", 45.1 * J_PER_MJ, None, 2.74, 3.07, density_kg_per_nm3=0.78,
+                source="TTW CO₂e 2.74 kg/kg: GLEC Framework default values v3.2 (2025), CNG spark ignition "
+                       "(via climatiq.io); LHV 45.1 MJ/kg and WTW 3.07 kg/kg: EN 16258 as commonly quoted, to be "
+                       "confirmed; density 0.78 kg/Nm³ assumed"),
 }
 # The WTW energy factor of CNG was not found: it is None, and the CNG bus's WTW energy is reported as unknown.
 
