@@ -419,6 +419,11 @@ def test_cli_writes_tables_and_json(tmp_path: Path) -> None:
              "grid_power.csv", "sites.csv", "summary.json", "fleet.png"}
     assert names <= {p.name for p in out.iterdir()}
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    import pandas as pd
+
+    for name in ("soc", "trips", "sessions"):  # the Parquet copy holds the same table as the CSV
+        pq = pd.read_parquet(out / f"{name}.parquet")
+        pd.testing.assert_frame_equal(pq, pd.read_csv(out / f"{name}.csv"), check_dtype=False)
     j = _runner().invoke(_app(), [*args, "--json"])
     assert j.exit_code == 0
     obj = json.loads(j.stdout)

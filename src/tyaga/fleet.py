@@ -1386,15 +1386,16 @@ def _size_battery(fleet: Fleet, day: Callable[[Fleet], FleetResult]) -> tuple[Fl
 
 
 def write(result: FleetResult, out_dir: str | Path, sizing: SizingResult | None = None) -> list[Path]:
-    """Write the tables as CSV (``soc.csv``, ``trips.csv``, ``blocks.csv``, ``vehicles.csv``,
-    ``sessions.csv``, ``occupancy.csv``, ``grid_power.csv``, ``sites.csv``), ``summary.json`` and
-    ``fleet.png`` into ``out_dir``, each file atomically."""
-    from tyaga.results import write_csv, write_json
+    """Write the tables as CSV and Parquet (``soc``, ``trips``, ``blocks``, ``vehicles``, ``sessions``,
+    ``occupancy``, ``grid_power``, ``sites`` ``.csv`` / ``.parquet``), ``summary.json`` and ``fleet.png`` into
+    ``out_dir``, each file atomically."""
+    from tyaga.results import write_csv, write_json, write_parquet
 
     out = Path(out_dir)
     paths = []
     for name in ("soc", "trips", "blocks", "vehicles", "sessions", "occupancy", "grid_power", "sites"):
         paths.append(write_csv(getattr(result, name), out / f"{name}.csv"))
+        paths.append(write_parquet(getattr(result, name), out / f"{name}.parquet"))
     obj: dict[str, Any] = {"summary": result.summary, "notes": list(result.notes),
                            "failed_blocks": result.blocks[~result.blocks["finished"]].to_dict("records"),
                            "sites": result.sites.to_dict("records")}
