@@ -903,10 +903,14 @@ def _write_trolleybus(out: Path, run: Any, df: Any) -> None:
 # commands whose code lives in their own modules (src/tyaga/cli_*.py)
 from tyaga.cli_bus import bus_app as _bus_app  # noqa: E402
 from tyaga.cli_fleet import fleet_command as _fleet  # noqa: E402
+from tyaga.cli_pareto import pareto as _pareto  # noqa: E402
+from tyaga.cli_sweep import sweep as _sweep  # noqa: E402
 from tyaga.cli_tco import compare as _compare  # noqa: E402
 
 app.command("fleet")(_fleet)
 app.command("compare")(_compare)
+app.command("sweep")(_sweep)
+app.command("pareto")(_pareto)
 app.add_typer(_bus_app, name="bus")
 
 
