@@ -167,6 +167,15 @@ class Variable:
         return d
 
 
+def _with_condition(d: dict[str, Any], cycle: str | None, ambient_c: float | str | None) -> dict[str, Any]:
+    """``d`` plus the ``cycle`` / ``ambient_c`` keys of a constraint or objective that names its own condition."""
+    if cycle is not None:
+        d["cycle"] = cycle
+    if ambient_c is not None:
+        d["ambient_c"] = ambient_c
+    return d
+
+
 @dataclass(frozen=True)
 class Constraint:
     """A requirement ``output op value`` (``op`` is ``>=`` or ``<=``), at the design's own condition or at
@@ -183,12 +192,8 @@ class Constraint:
         return output_column(self.output, self.cycle, self.ambient_c)
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"output": self.output, "op": self.op, "value": self.value}
-        if self.cycle is not None:
-            d["cycle"] = self.cycle
-        if self.ambient_c is not None:
-            d["ambient_c"] = self.ambient_c
-        return d
+        return _with_condition({"output": self.output, "op": self.op, "value": self.value}, self.cycle,
+                               self.ambient_c)
 
 
 @dataclass(frozen=True)
@@ -205,12 +210,7 @@ class Objective:
         return output_column(self.output, self.cycle, self.ambient_c)
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"output": self.output, "sense": self.sense}
-        if self.cycle is not None:
-            d["cycle"] = self.cycle
-        if self.ambient_c is not None:
-            d["ambient_c"] = self.ambient_c
-        return d
+        return _with_condition({"output": self.output, "sense": self.sense}, self.cycle, self.ambient_c)
 
 
 def _ambient_tag(ambient_c: float | str | None) -> str:
