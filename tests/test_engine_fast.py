@@ -242,12 +242,99 @@ def test_steps_are_learnt_as_driving_braking_or_standing() -> None:
                np.zeros((b.ocv_tables.shape[1], blk)), np.zeros((4, blk)), np.zeros(blk, dtype=np.int64),
                np.zeros((engine_fast.NSUM, blk)), np.zeros(engine_fast.NSER))
     modes = np.zeros(t.size - 1, dtype=np.int64)
-    engine_fast._drive_nomap(b.params, b.ocv_tables, b.maps, b.map_steps, dts, sn, cs, v, blk, result, *scratch,
-                             modes)
+    final = np.zeros((n, 5))
+    engine_fast._drive_nomap(b.params, b.ocv_tables, b.maps, b.map_steps, dts, sn, cs, v, blk, result, final,
+                             *scratch, modes, np.zeros(blk), np.zeros(blk, dtype=np.int64))
     assert_same(result, reference(b.params, b.ocv_tables, b.maps, b.map_steps, cycles.load("wltc3b")))
+    np.testing.assert_array_equal(final[:, 0], v[-1])  # the end state: at rest, as the trace
+    np.testing.assert_array_less(final[:, 3], b.params[:, engine.SOC0])  # lowest SOC below the start
     counts = np.bincount(modes, minlength=5)
     assert counts[engine_fast.UNKNOWN] == 0
     assert counts[engine_fast.TRAC] > 0.4 * modes.size
     assert counts[engine_fast.BRAKE] > 0.15 * modes.size
     assert counts[engine_fast.IDLE] > 0.05 * modes.size
     assert counts[engine_fast.MIXED] < 0.15 * modes.size
+
+
+# ------------------------------------------------------------------------------------------------ range runs
+
+
+def range_ref(p, ocv, maps, steps, cycle, max_m):  # type: ignore[no-untyped-def]
+    t, v, g = _cycle_arrays(cycle)
+    return engine.run_range(p, ocv, maps, steps, t, v, g, max_m, False)
+
+
+def range_fast(p, ocv, maps, steps, cycle, max_m, **kw):  # type: ignore[no-untyped-def]
+    t, v, g = _cycle_arrays(cycle)
+    return engine_fast.run_range_fast(p, ocv, maps, steps, t, v, g, max_m, **kw)
+
+
+def assert_same_range(got, ref) -> None:  # type: ignore[no-untyped-def]
+    assert got.shape == ref.shape == (ref.shape[0], 4)
+    np.testing.assert_array_equal(got[:, 1], ref[:, 1], err_msg="ended_by")
+    np.testing.assert_array_equal(got[:, 2], ref[:, 2], err_msg="cycles started")
+    np.testing.assert_allclose(got[:, 0], ref[:, 0], rtol=RTOL, atol=0.0, err_msg="range_m")
+    np.testing.assert_allclose(got[:, 3], ref[:, 3], rtol=RTOL, atol=1e-6, err_msg="terminal energy")
+
+
+@pytest.mark.parametrize("make", [lambda: cycles.load("wltc3b"), lambda: hilly(cycles.load("us06"))],
+                         ids=["wltc3b", "us06-hills"])
+def test_range_equals_the_engine_with_every_ending(designs, make) -> None:  # type: ignore[no-untyped-def]
+    p, ocv, maps, steps = designs
+    p = p.copy()
+    p[:, engine.SOC0] = np.maximum(p[:, engine.SOC0], p[:, engine.SOC_MAX])  # full at the start, as chain does
+    p[::97, engine.P_PEAK] = 1.0     # cannot move (on level ground)
+    p[::97, engine.T_PEAK] = 0.01
+    vl = np.arange(len(p)) % 13 == 5  # a cut-off voltage that ends the run before the SOC window does
+    p[vl, engine.V_MIN] = 0.97 * ocv[vl].mean(axis=1)
+    cycle = make()
+    max_m = 400_000.0                # some reach it
+    ref = range_ref(p, ocv, maps, steps, cycle, max_m)
+    got = range_fast(p, ocv, maps, steps, cycle, max_m)
+    assert_same_range(got, ref)
+    ended = {engine.ENDED_BY[int(c)]: int(np.sum(ref[:, 1] == c)) for c in np.unique(ref[:, 1])}
+    want = {"soc_min", "voltage_limit", "max_distance"} | ({"cannot_move"} if cycle.name == "wltc3b" else set())
+    assert set(ended) >= want, ended
+    assert min(ended[k] for k in want) >= 20, ended
+    assert ref[:, 2].max() >= 5  # runs of several passes
+
+
+def test_range_does_not_depend_on_which_engine_goes_on(designs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """All the way on the lanes, handed over early, one thread or two: the same range runs."""
+    p, ocv, maps, steps = designs
+    p, ocv = p[::3].copy(), ocv[::3]
+    p[:, engine.SOC0] = p[:, engine.SOC_MAX]
+    cycle = cycles.load("wltc3b")
+    ref = range_ref(p, ocv, maps, steps, cycle, 1e7)
+    for live, ahead, kw in ((1, 0.0, {}), (1, 5.0, {"workers": 1, "block": 16}), (10**9, 1.2, {}),
+                            (256, 1.2, {"workers": 3, "block": 64})):
+        monkeypatch.setattr(engine_fast, "RANGE_MIN_LIVE", live)
+        monkeypatch.setattr(engine_fast, "RANGE_LOOKAHEAD", ahead)
+        assert_same_range(range_fast(p, ocv, maps, steps, cycle, 1e7, **kw), ref)
+
+
+def test_range_of_unsupported_designs_and_the_chain() -> None:
+    """Thermal and warm-up designs are run by engine.run_range; chain.run_range takes the lanes for big batches."""
+    from tyaga import chain
+
+    cyc = cycles.load("wltc3b")
+    t, v, g = _cycle_arrays(cyc)
+    specs = [vehicles.load("compact-ev-150kw"), vehicles.load("van-utility-90kwh-lfp")] * 3
+    plain = build_batch(specs, ambient_c=-7.0)
+    warm = with_cabin_warmup(plain, cyc)
+    thermal = build_batch(specs, ambient_c=-7.0, pack_thermal=True)
+    params = np.vstack([plain.params, warm.params, thermal.params])
+    params[:, engine.SOC0] = params[:, engine.SOC_MAX]
+    ocv = np.vstack([plain.ocv_tables, warm.ocv_tables, thermal.ocv_tables])
+    ref = engine.run_range(params, ocv, plain.maps, plain.map_steps, t, v, g, 1e7, False, warm.aux_profiles)
+    got = engine_fast.run_range_fast(params, ocv, plain.maps, plain.map_steps, t, v, g, 1e7,
+                                     aux_profiles=warm.aux_profiles)
+    assert_same_range(got, ref)
+    assert len({round(float(x), 1) for x in got[[0, 6, 12], 0]}) == 3
+    big = build_batch([vehicles.load("compact-ev-150kw")] * chain.FAST_MIN_DESIGNS)
+    big.params[:, engine.MASS] *= np.linspace(0.8, 1.3, len(big))
+    fast_rng = chain.run_range(big, cyc)
+    scalar = chain.run_range(big, cyc, with_summary=True)[:, len(engine.SUMMARY):]
+    assert_same_range(fast_rng, scalar)
+    with pytest.raises(InputError, match="max_distance_m"):
+        engine_fast.run_range_fast(params, ocv, plain.maps, plain.map_steps, t, v, g, 0.0)

@@ -15,7 +15,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from tyaga import chain, sweep, vehicles
+from tyaga import cells, chain, sweep, vehicles
 from tyaga.errors import InputError
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "space-compact-ev.toml"
@@ -418,3 +418,92 @@ def test_a_relative_vehicle_path_is_read_from_the_space_files_folder(tmp_path: P
     s = sweep.Space.from_toml(tmp_path / "s.toml")
     assert Path(s.vehicle) == (tmp_path / "car.toml").resolve()
     assert s.vehicle_for(s.designs().iloc[1]).battery.parallel == 2
+
+
+# ------------------------------------------------------------------------------- the lanes, cost and life
+
+
+def test_a_large_chunk_runs_on_the_lanes_and_equals_simulate_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """≥ 256 designs a condition: the cycle pass and the range run take tyaga.engine_fast; a sample of the
+    designs, each simulated alone (the scalar engine), gives the same figures."""
+    from tyaga import engine_fast
+
+    calls: list[int] = []
+    real = engine_fast.run_range_fast
+
+    def spy(params: Any, *a: Any, **k: Any) -> Any:
+        calls.append(len(params))
+        return real(params, *a, **k)
+
+    monkeypatch.setattr(engine_fast, "run_range_fast", spy)
+    variables = {k: v for k, v in space_dict()["variables"].items() if k not in ("ambient_c", "cycle")}
+    s = sweep.Space.from_dict(space_dict(samples=300, chunk_size=300, variables=variables,
+                                         conditions={"cycle": "wltc3b", "ambient_c": -10.0},
+                                         outputs=["energy_dc_wh_per_km", "trace_miss_s", "range_km",
+                                                  "range_ended_by"]))
+    res = sweep.run(s, progress=False)
+    assert calls == [300]
+    assert res["out_range_km"].between(50.0, 2000.0).all()
+    for _, row in res.iloc[::15].iterrows():
+        one = chain.simulate(spec_of(row), "wltc3b", timeseries=False, ambient_c=-10.0,
+                             with_acceleration=False).summary.iloc[0]
+        for col in ("energy_dc_wh_per_km", "trace_miss_s", "range_km"):
+            assert_close(float(row[f"out_{col}"]), float(one[col]), f"design {row['design_id']} {col}")
+        assert row["out_range_ended_by"] == one["range_ended_by"]
+
+
+def test_pack_cost_is_the_cells_and_the_rest_of_the_pack() -> None:
+    from tyaga import pack
+
+    s = sweep.Space.from_dict(space_dict(samples=6, outputs=["energy_dc_wh_per_km"]))
+    res = sweep.evaluate(s, s.designs())
+    for _, row in res.iterrows():
+        from tyaga.battery import pack_for_vehicle
+
+        cell = cells.load(row["in_cell"])
+        kwh = pack_for_vehicle(spec_of(row)).energy_wh / 1000.0
+        assert row["out_pack_cells_cost_usd"] == pytest.approx(kwh * cell.cost_per_kwh_usd, rel=1e-6)
+        assert row["out_pack_cost_usd"] == pytest.approx(
+            row["out_pack_cells_cost_usd"] + kwh * pack.DEFAULT_NON_CELL_COST_USD_PER_KWH, rel=1e-6)
+    zero = sweep.Space.from_dict(space_dict(samples=6, outputs=["energy_dc_wh_per_km"], non_cell_cost_usd_per_kwh=0))
+    r0 = sweep.evaluate(zero, zero.designs())
+    assert (r0["out_pack_cost_usd"] == r0["out_pack_cells_cost_usd"]).all()
+    assert zero.hash != s.hash
+    with pytest.raises(InputError, match="non_cell_cost_usd_per_kwh"):
+        sweep.Space.from_dict(space_dict(non_cell_cost_usd_per_kwh=-5.0))
+
+
+TAXI = {"name": "taxi", "cycle": "udds", "cycles_per_day": 8, "driving_days_per_week": 7, "charger": "dc",
+        "charger_kw": 50, "ambient_c": 30.0, "years": 12}
+
+
+def test_a_life_constraint_equals_tyaga_life_alone() -> None:
+    from tyaga import life
+
+    d = space_dict(sampling="grid", outputs=["energy_dc_wh_per_km"], duty=TAXI,
+                   variables={"parallel": {"values": [1, 3]}},
+                   constraints=[{"output": "life_years", "op": ">=", "value": 5.5}],
+                   objectives=[{"output": "life_km", "sense": "max"}])
+    d.pop("samples")
+    s = sweep.Space.from_dict(d)
+    res = sweep.evaluate(s, s.designs())
+    for _, row in res.iterrows():
+        base = vehicles.load(BASE)
+        bat = base.battery.model_copy(update={"parallel": int(row["in_parallel"])})
+        spec = base.model_copy(update={"battery": bat})
+        ref = life.life(spec, TAXI)
+        assert row["out_life_years"] == ref.years_to_eol
+        assert row["out_life_km"] == ref.km_to_eol
+    assert list(res["feasible"]) == [bool(y >= 5.5) for y in res["out_life_years"]]
+    assert not res["feasible"].all() and res["feasible"].any()  # the bound separates the two packs
+    assert res.loc[~res["feasible"], "reason"].str.contains("life_years").all()
+    assert sweep.Space.from_dict(s.to_dict()) == s
+
+
+def test_a_life_output_needs_a_duty(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"constraints\[0\]\.output"):
+        sweep.Space.from_dict(space_dict(constraints=[{"output": "life_years", "op": ">=", "value": 8}]))
+    with pytest.raises(InputError, match="duty"):
+        sweep.Space.from_dict(space_dict(duty=str(tmp_path / "missing.toml")))
+    with pytest.raises(InputError, match="duty"):
+        sweep.Space.from_dict(space_dict(duty={**TAXI, "years": 99}))

@@ -904,6 +904,7 @@ def _write_trolleybus(out: Path, run: Any, df: Any) -> None:
 from tyaga.cli_bus import bus_app as _bus_app  # noqa: E402
 from tyaga.cli_fleet import fleet_command as _fleet  # noqa: E402
 from tyaga.cli_pareto import pareto as _pareto  # noqa: E402
+from tyaga.cli_report import report_app as _report_app  # noqa: E402
 from tyaga.cli_sweep import sweep as _sweep  # noqa: E402
 from tyaga.cli_tco import compare as _compare  # noqa: E402
 
@@ -912,6 +913,7 @@ app.command("compare")(_compare)
 app.command("sweep")(_sweep)
 app.command("pareto")(_pareto)
 app.add_typer(_bus_app, name="bus")
+app.add_typer(_report_app, name="report")
 
 
 def main() -> None:

@@ -79,6 +79,11 @@ RFACTOR_GRID_C = tuple(float(t) for t in range(-40, 65, 5))
 PARAMS = PARAMS + tuple(f"r_factor_{i:02d}" for i in range(len(RFACTOR_GRID_C)))
 #: Overhead line (a trolleybus under the wire, see step 9; ``line_voltage_v = 0``: no collector).
 PARAMS = (*PARAMS, "line_voltage_v", "collector_max_current_a", "wire_charge_max_power_w")
+#: Resuming a run (``resume = 1``): the speed and RC voltages the first step starts from, in place of the
+#: cycle's first speed and relaxed RC branches (``soc_initial`` gives the SOC). Used by
+#: :func:`tyaga.engine_fast.run_range_fast` to finish on this engine a range run it began; a range run counts its
+#: distance on from ``resume_distance_m``.
+PARAMS = (*PARAMS, "resume", "resume_speed_mps", "resume_rc1_v", "resume_rc2_v", "resume_distance_m")
 P = {name: i for i, name in enumerate(PARAMS)}
 (M_EFF, MASS, F0, F1, F2, CRR, WR, GR, ETA_G, P_PEAK, T_PEAK, P_REGEN, V_REGEN, AUX,
  LC0, LKC, LKI, LKW, MAP, Q_AS, R0, R1, C1, R2, C2, V_MIN, V_MAX, I_DIS, I_CH,
@@ -93,6 +98,11 @@ KELVIN = 273.15
 LINE_V = P["line_voltage_v"]
 I_COLL = P["collector_max_current_a"]
 WIRE_CHG = P["wire_charge_max_power_w"]
+RESUME = P["resume"]
+RESUME_V = P["resume_speed_mps"]
+RESUME_V1 = P["resume_rc1_v"]
+RESUME_V2 = P["resume_rc2_v"]
+RESUME_DIST = P["resume_distance_m"]
 
 #: Time-series variables recorded per step (index k holds the step that ends at t_k; index 0 = start).
 SERIES = (
@@ -523,6 +533,10 @@ def _run_core(params, ocv_tabs, maps, steps, aux_prof, wire, dts, sn, cs, speed_
         soc = p[SOC0]
         v1 = 0.0
         v2 = 0.0
+        if p[RESUME] > 0.0:
+            v = p[RESUME_V]
+            v1 = p[RESUME_V1]
+            v2 = p[RESUME_V2]
         temp = p[TH_T0]
         dt_last = -1.0
         acc[:] = 0.0
@@ -537,7 +551,7 @@ def _run_core(params, ocv_tabs, maps, steps, aux_prof, wire, dts, sn, cs, speed_
             series[18, 0, d] = _ocv(tab, soc)
             series[17, 0, d] = _ocv(tab, soc)
             series[21, 0, d] = temp
-        dist = 0.0
+        dist = p[RESUME_DIST] if p[RESUME] > 0.0 else 0.0
         e_term = 0.0
         ended = -1
         reps = 0

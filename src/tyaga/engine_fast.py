@@ -314,9 +314,11 @@ def _make_fixup():  # type: ignore[no-untyped-def]
     stamp = _ENGINE_STAMP
 
     def fixup(n, lo, k, params, ocv_tabs, maps, steps, sin_t, cos_t, speed_mps, crow, v, soc, v1, v2, flag, acc,
-              out):
+              out, stop):
         """The scalar pass: every flagged lane of the block starting at design ``lo`` through
-        :func:`tyaga.engine._step` and the accumulation of :func:`tyaga.engine._run_core` (cycle mode)."""
+        :func:`tyaga.engine._step` and the accumulation of :func:`tyaga.engine._run_core` (cycle mode).
+        ``stop[ln] = 1`` where the step meets the voltage-limit end of a range run (as in ``_run_core``; an
+        unlimited step, the only kind the vector pass takes, never does)."""
         _ = stamp
         v_tgt = speed_mps[k + 1]
         for ln in range(n):
@@ -361,6 +363,9 @@ def _make_fixup():  # type: ignore[no-untyped-def]
             acc[18, ln] = min(acc[18, ln], out[17])
             acc[19, ln] = max(acc[19, ln], out[16])
             acc[20, ln] = max(acc[20, ln], out[13])
+            if out[20] >= 1.0 and out[16] > 0.0 and v_new < v_tgt - TRACE_MISS_MPS and (
+                    out[20] >= 2.0 or out[17] <= p[eng.V_MIN] * (1.0 + 1e-9)):
+                stop[ln] = 1
 
     return numba.njit(cache=True, nogil=True, error_model="numpy", _nrt=False)(fixup)
 
@@ -411,6 +416,10 @@ def _make_load_block():  # type: ignore[no-untyped-def]
             state[1, ln] = p[eng.SOC0]
             state[2, ln] = 0.0
             state[3, ln] = 0.0
+            if p[eng.RESUME] > 0.0:  # as engine._run_core: a resumed run's start speed and RC voltages
+                state[0, ln] = p[eng.RESUME_V]
+                state[2, ln] = p[eng.RESUME_V1]
+                state[3, ln] = p[eng.RESUME_V2]
             for j in range(NSUM):
                 acc[j, ln] = 0.0
             acc[18, ln] = 1e300
@@ -431,15 +440,19 @@ def _make_drive(has_map: bool):  # type: ignore[no-untyped-def]
     load_block = _load_block
     stamp = _ENGINE_STAMP
 
-    def drive(params, ocv_tabs, maps, steps, dts, sn, cs, speed_mps, block, result,
-              pv, cv, crow, ocv_t, state, flag, acc, out, modes):
+    def drive(params, ocv_tabs, maps, steps, dts, sn, cs, speed_mps, block, result, final,
+              pv, cv, crow, ocv_t, state, flag, acc, out, modes, smin, stop):
         """All designs of ``params`` in blocks of ``block`` lanes, the time loop outside the lane loop.
 
         ``modes`` (n_t − 1, all ``UNKNOWN`` at first): the kernel for each step. The general kernel runs a
         step the first time and its mode is learnt from the lanes' wheel power: all positive (or zero) →
         ``TRAC``, all negative (or zero) → ``BRAKE``, all zero → ``IDLE``, else ``MIXED``. A later block
         whose lanes do not fit the learnt mode gets those lanes through the scalar pass and the step becomes
-        ``MIXED``: the modes change the speed, never the result."""
+        ``MIXED``: the modes change the speed, never the result.
+
+        ``final`` (n_d, 5): each design's end speed [m/s], RC voltages [V], the lowest SOC after any step and
+        1 if a step met the voltage-limit end of a range run, else 0 (what :func:`run_range_fast` needs to
+        go on from the end of a pass)."""
         _ = stamp
         n_d = params.shape[0]
         n_t = speed_mps.shape[0]
@@ -453,6 +466,9 @@ def _make_drive(has_map: bool):  # type: ignore[no-untyped-def]
         for lo in range(0, n_d, block):
             n = min(block, n_d - lo)
             load_block(params, ocv_tabs, steps, speed_mps, lo, n, pv, ocv_t, state, acc)
+            for ln in range(n):
+                smin[ln] = 1e300
+                stop[ln] = 0
             dt_last = -1.0
             time_acc = 0.0  # acc[0], the same for every lane: the steps' dt summed in order
             for k in range(n_t - 1):
@@ -494,7 +510,9 @@ def _make_drive(has_map: bool):  # type: ignore[no-untyped-def]
                             modes[k] = MIXED
                 if cnt > 0:
                     fixup(n, lo, k, params, ocv_tabs, maps, steps, sn[k], cs[k], speed_mps, crow, v, soc, v1,
-                           v2, flag, acc, out)
+                           v2, flag, acc, out, stop)
+                for ln in range(n):
+                    smin[ln] = min(smin[ln], soc[ln])
             for ln in range(n):
                 temp = params[lo + ln, eng.TH_T0]
                 acc[0, ln] = time_acc
@@ -504,6 +522,11 @@ def _make_drive(has_map: bool):  # type: ignore[no-untyped-def]
                 acc[24, ln] = temp
                 for j in range(NSUM):
                     result[lo + ln, j] = acc[j, ln]
+                final[lo + ln, 0] = v[ln]
+                final[lo + ln, 1] = v1[ln]
+                final[lo + ln, 2] = v2[ln]
+                final[lo + ln, 3] = smin[ln]
+                final[lo + ln, 4] = stop[ln]
 
     return numba.njit(cache=True, nogil=True, error_model="numpy", _nrt=False)(drive)
 
@@ -516,11 +539,13 @@ def _make_run_slice(drive):  # type: ignore[no-untyped-def]
     stamp = _ENGINE_STAMP
 
     def run_slice(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, block):
-        """One slice of a batch: allocates the result and the block's scratch, then runs the drive loop."""
+        """One slice of a batch: allocates the result and the block's scratch, then runs the drive loop.
+        Returns the summary (n_d, NSUM) and the end state (n_d, 5) of ``drive``."""
         _ = stamp
         dts, sn, cs = eng._grade_trig(time_s, grade)
         n_d = params.shape[0]
         result = np.zeros((n_d, NSUM))
+        final = np.zeros((n_d, 5))
         b = max(1, min(block, n_d))
         pv = np.zeros((N_PV, b))
         cv = np.zeros((eng.N_CONST, b))
@@ -531,9 +556,11 @@ def _make_run_slice(drive):  # type: ignore[no-untyped-def]
         acc = np.zeros((NSUM, b))
         out = np.zeros(NSER)
         modes = np.full(max(speed_mps.shape[0] - 1, 0), UNKNOWN, dtype=np.int64)
-        drive(params, ocv_tabs, maps, steps, dts, sn, cs, speed_mps, b, result, pv, cv, crow, ocv_t, state, flag,
-              acc, out, modes)
-        return result
+        smin = np.zeros(b)
+        stop = np.zeros(b, dtype=np.int64)
+        drive(params, ocv_tabs, maps, steps, dts, sn, cs, speed_mps, b, result, final, pv, cv, crow, ocv_t, state,
+              flag, acc, out, modes, smin, stop)
+        return result, final
 
     return numba.njit(cache=True, nogil=True, error_model="numpy")(run_slice)
 
@@ -544,9 +571,34 @@ _run_slice_nomap = _make_run_slice(_drive_nomap)
 
 
 def _run_slice(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, steps: FloatArray, time_s: FloatArray,
-               speed_mps: FloatArray, grade: FloatArray, block: int, has_map: bool) -> FloatArray:
+               speed_mps: FloatArray, grade: FloatArray, block: int, has_map: bool) -> tuple[FloatArray, FloatArray]:
     run = _run_slice_map if has_map else _run_slice_nomap
-    return run(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, block)
+    return run(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, block)  # type: ignore[no-any-return]
+
+
+def _run_supported(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, steps: FloatArray,
+                   time_s: FloatArray, speed_mps: FloatArray, grade: FloatArray, workers: int | None,
+                   block: int) -> tuple[FloatArray, FloatArray]:
+    """Designs the lane engine supports, over threads: the summary (n_d, NSUM) and the end state (n_d, 5)."""
+    n_d = params.shape[0]
+    if n_d == 0:
+        return np.zeros((0, NSUM)), np.zeros((0, 5))
+    has_map = bool(np.any(params[:, eng.MAP] >= 0.0))
+    nw = eng.worker_count() if workers is None else max(1, int(workers))
+    nw = min(nw, max(1, n_d // int(block)))
+    if nw == 1:
+        return _run_slice(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, int(block), has_map)
+    bounds = np.linspace(0, n_d, nw + 1).astype(int)
+    parts: list[tuple[FloatArray, FloatArray]] = [(np.empty(0), np.empty(0))] * nw
+
+    def work(i: int) -> None:
+        lo, hi = bounds[i], bounds[i + 1]
+        parts[i] = _run_slice(params[lo:hi], ocv_tabs[lo:hi], maps, steps, time_s, speed_mps, grade, int(block),
+                              has_map)
+
+    with ThreadPoolExecutor(max_workers=nw) as pool:
+        list(pool.map(work, range(nw)))
+    return np.concatenate([p[0] for p in parts], axis=0), np.concatenate([p[1] for p in parts], axis=0)
 
 
 def supported(params: FloatArray, under_wire: FloatArray | None = None) -> npt.NDArray[np.bool_]:
@@ -617,21 +669,96 @@ def run_summary_fast(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray,
             out[ok] = run_summary_fast(params[ok], ocv_tabs[ok], maps, steps, time_s, speed_mps, grade,
                                        workers=workers, block=block)
         return out
-    if n_d == 0:
-        return np.zeros((0, NSUM))
-    has_map = bool(np.any(params[:, eng.MAP] >= 0.0))
-    nw = eng.worker_count() if workers is None else max(1, int(workers))
-    nw = min(nw, max(1, n_d // int(block)))
-    if nw == 1:
-        return _run_slice(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, int(block), has_map)
-    bounds = np.linspace(0, n_d, nw + 1).astype(int)
-    parts: list[FloatArray] = [np.empty(0)] * nw
+    return _run_supported(params, ocv_tabs, maps, steps, time_s, speed_mps, grade, workers, int(block))[0]
 
-    def work(i: int) -> None:
-        lo, hi = bounds[i], bounds[i + 1]
-        parts[i] = _run_slice(params[lo:hi], ocv_tabs[lo:hi], maps, steps, time_s, speed_mps, grade, int(block),
-                              has_map)
 
-    with ThreadPoolExecutor(max_workers=nw) as pool:
-        list(pool.map(work, range(nw)))
-    return np.concatenate(parts, axis=0)
+#: Designs a pass of :func:`run_range_fast` needs to be run on the lane engine; fewer go on on the scalar engine
+#: (a block of a few lanes is slower than the scalar loop over threads).
+RANGE_MIN_LIVE = 256
+#: A design whose SOC after a pass, less this many times the pass's SOC drop, is at or below ``soc_min`` goes on
+#: on the scalar engine (its next pass would probably reach the end of the window).
+RANGE_LOOKAHEAD = 1.2
+
+
+def run_range_fast(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, steps: FloatArray,
+                   time_s: FloatArray, speed_mps: FloatArray, grade: FloatArray, max_distance_m: float,
+                   aux_profiles: FloatArray | None = None, under_wire: FloatArray | None = None,
+                   workers: int | None = None, block: int = BLOCK_DESIGNS) -> FloatArray:
+    """Range runs, as ``engine.run_range(..., max_distance_m, with_summary=False)``: (n_d, 4) range_m,
+    ended_by code (:data:`tyaga.engine.ENDED_BY`), cycles started, terminal energy [J].
+
+    The cycle is driven pass by pass on the lane engine, each pass starting from the state the last one ended
+    in (speed, SOC, RC voltages: the ``resume`` columns of :data:`tyaga.engine.PARAMS`). A pass is kept when
+    the range run could not have ended in it: its SOC stayed above ``soc_min`` after every step, no step met
+    the voltage-limit end, it covered some distance, and the distance so far stays below ``max_distance_m``.
+    The pass in which that may have happened is driven again, from its start, by
+    :func:`tyaga.engine.run_range` itself, which finds the end; so is a design from the pass before the one in
+    which it probably empties its pack (:data:`RANGE_LOOKAHEAD`), and so are the last designs once fewer than
+    :data:`RANGE_MIN_LIVE` are left. Which designs go on on which engine changes the speed, never a result.
+    The steps are those of the scalar engine bit for bit; only the distance and energy are summed pass by pass
+    instead of step by step (a difference of rounding, ≈ 1e-15 relative). Designs :func:`supported` rejects
+    run on :func:`tyaga.engine.run_range` throughout. ``max_distance_m`` [m] > 0.
+    """
+    params = np.ascontiguousarray(params, dtype=float)
+    ocv_tabs = np.ascontiguousarray(ocv_tabs, dtype=float)
+    maps = np.ascontiguousarray(maps, dtype=float)
+    steps = np.ascontiguousarray(steps, dtype=float)
+    time_s = np.ascontiguousarray(time_s, dtype=float)
+    speed_mps = np.ascontiguousarray(speed_mps, dtype=float)
+    grade = np.ascontiguousarray(grade, dtype=float)
+    _check(params, ocv_tabs, maps, steps, time_s, speed_mps, grade)
+    if not (max_distance_m > 0.0 and math.isfinite(max_distance_m)):
+        raise InputError("max_distance_m", max_distance_m, "> 0 m, finite")
+    if not 1 <= int(block) <= 65536:
+        raise InputError("block", block, "1 … 65536 designs")
+    n_d = params.shape[0]
+    res = np.zeros((n_d, 4))
+    ok = supported(params, under_wire)
+    if np.any(params[ok, eng.RESUME] > 0.0):  # a resumed design's distance offset: leave it to the scalar engine
+        ok &= params[:, eng.RESUME] <= 0.0
+    if not np.all(ok):
+        res[~ok] = eng.run_range(params[~ok], ocv_tabs[~ok], maps, steps, time_s, speed_mps, grade,
+                                 max_distance_m, False, aux_profiles, under_wire)
+    idx = np.flatnonzero(ok)
+    if idx.size == 0:
+        return res
+    p = params[idx].copy()
+    tabs = ocv_tabs[idx]
+    dist = np.zeros(idx.size)
+    energy = np.zeros(idx.size)
+    reps = np.zeros(idx.size)
+    live = np.arange(idx.size)
+    ends: list[npt.NDArray[np.int64]] = []
+    d_col, e_col, s_col = eng.U["distance_m"], eng.U["terminal_energy_j"], eng.U["soc_end"]
+    while live.size >= RANGE_MIN_LIVE:
+        soc_start = p[live, eng.SOC0]
+        summ, fin = _run_supported(p[live], tabs[live], maps, steps, time_s, speed_mps, grade, workers, int(block))
+        safe = ((fin[:, 3] > p[live, eng.SOC_MIN]) & (fin[:, 4] == 0.0) & (summ[:, d_col] > 0.0)
+                & (dist[live] + summ[:, d_col] < max_distance_m * (1.0 - 1e-9)))
+        go = live[safe]
+        dist[go] += summ[safe, d_col]
+        energy[go] += summ[safe, e_col]
+        reps[go] += 1.0
+        p[go, eng.SOC0] = summ[safe, s_col]
+        p[go, eng.RESUME] = 1.0
+        p[go, eng.RESUME_V] = fin[safe, 0]
+        p[go, eng.RESUME_V1] = fin[safe, 1]
+        p[go, eng.RESUME_V2] = fin[safe, 2]
+        ends.append(live[~safe])
+        # a design that would empty its pack in the next pass leaves the lanes now: a lane that coasts empty
+        # while the others drive puts a whole block on the general kernel for the rest of that pass
+        soc_end = summ[safe, s_col]
+        near = soc_end - RANGE_LOOKAHEAD * (soc_start[safe] - soc_end) <= p[go, eng.SOC_MIN]
+        ends.append(go[near])
+        live = go[~near]
+    ends.append(live)  # too few left for the lanes to pay: the scalar engine goes on from where they are
+    last = np.concatenate(ends)
+    p[last, eng.RESUME_DIST] = dist[last]
+    tail = eng.run_range(p[last], tabs[last], maps, steps, time_s, speed_mps, grade, max_distance_m, False)
+    out = np.empty((idx.size, 4))
+    out[last, 0] = tail[:, 0]
+    out[last, 1] = tail[:, 1]
+    out[last, 2] = reps[last] + tail[:, 2]
+    out[last, 3] = energy[last] + tail[:, 3]
+    res[idx] = out
+    return res

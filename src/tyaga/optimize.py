@@ -43,8 +43,9 @@ DERIVED_OUTPUTS = {
     "test_mass_kg": "curb mass + payload [kg]",
     "n_cells": "cells in the pack (series × parallel; NaN for a pack-level shortcut)",
     "pack_mass_kg": "traction pack mass (tyaga.tco.traction_pack_mass_kg) [kg]",
-    "pack_cost_usd": "gross pack energy × the cell's cost_per_kwh_usd, cells only (as tyaga.sweep's "
-                     "out_pack_cost_usd; NaN when the cell has no price) [USD]",
+    "pack_cost_usd": "the cells (gross kWh × the cell's cost_per_kwh_usd) and the rest of the pack "
+                     "(tyaga.pack.DEFAULT_NON_CELL_COST_USD_PER_KWH × gross kWh), as tyaga.sweep's "
+                     "out_pack_cost_usd; NaN when the cell has no price [USD]",
 }
 
 
@@ -555,8 +556,10 @@ class VehicleProblem:
             cell = cell_for_vehicle(s)
             if cell is not None and cell.cost_per_kwh_usd is not None:
                 from tyaga.battery import pack_for_vehicle
+                from tyaga.pack import cell_built_pack_cost_usd
 
-                derived["pack_cost_usd"][i] = pack_for_vehicle(s).energy_wh / 1000.0 * cell.cost_per_kwh_usd
+                derived["pack_cost_usd"][i] = cell_built_pack_cost_usd(pack_for_vehicle(s).energy_wh,
+                                                                       cell.cost_per_kwh_usd)[1]
         for k, arr in derived.items():
             out[k] = arr
         reason = np.array([why for _, why in built], dtype=object)

@@ -328,6 +328,32 @@ def discharge_power(d: PackDesign, soc: float = 0.5, temperature_c: float = 25.0
 # ---------------------------------------------------------------- cost
 
 
+#: Non-cell pack cost per gross kWh [USD/kWh] (housing, module hardware, thermal system, BMS, harness,
+#: assembly). ASSUMPTION from the same source as the bundled cell prices (BloombergNEF Lithium-Ion Battery Price
+#: Survey 2024, press release Dec 2024: pack 115 USD/kWh, cells taken as 75 % of it): the other 25 %,
+#: 28.75 USD/kWh, covers everything in the pack but the cells.
+DEFAULT_NON_CELL_COST_USD_PER_KWH = 115.0 * 0.25
+DEFAULT_NON_CELL_COST_SOURCE = ("ASSUMPTION: 25 % of the 115 USD/kWh average pack price (BloombergNEF Lithium-Ion "
+                                "Battery Price Survey 2024, press release Dec 2024), the share left after the cells")
+
+
+def cell_built_pack_cost_usd(gross_energy_wh: float, cell_cost_per_kwh_usd: float | None,
+                             non_cell_cost_usd_per_kwh: float = DEFAULT_NON_CELL_COST_USD_PER_KWH
+                             ) -> tuple[float, float]:
+    """Cost of a cell-built pack [USD] as (cells, whole pack): cells = gross kWh × the cell's price; the whole
+    pack adds ``non_cell_cost_usd_per_kwh`` × gross kWh (default :data:`DEFAULT_NON_CELL_COST_USD_PER_KWH`).
+    ``gross_energy_wh`` [Wh] ≥ 0; both are NaN when the cell has no price (``None``)."""
+    if not (gross_energy_wh >= 0.0 and math.isfinite(gross_energy_wh)):
+        raise InputError("gross_energy_wh", gross_energy_wh, "≥ 0 Wh, finite")
+    if not (non_cell_cost_usd_per_kwh >= 0.0 and math.isfinite(non_cell_cost_usd_per_kwh)):
+        raise InputError("non_cell_cost_usd_per_kwh", non_cell_cost_usd_per_kwh, "≥ 0 USD/kWh, finite")
+    if cell_cost_per_kwh_usd is None:
+        return math.nan, math.nan
+    kwh = gross_energy_wh / 1000.0
+    cells = kwh * cell_cost_per_kwh_usd
+    return cells, cells + kwh * non_cell_cost_usd_per_kwh
+
+
 def cost(d: PackDesign) -> dict[str, Any]:
     """Pack cost [USD], each part labelled: cells (gross kWh × the cell's price) and the pack overhead.
 

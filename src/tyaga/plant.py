@@ -61,12 +61,10 @@ DEFAULT_MASS_FRACTIONS: dict[str, float] = {
     "module_hardware": 0.22, "housing": 0.45, "thermal": 0.13, "bms": 0.04, "harness": 0.16, "assembly": 0.0,
 }
 
-#: Non-cell pack cost per gross kWh [USD/kWh]. ASSUMPTION from the same source as the bundled cell prices
-#: (BloombergNEF Lithium-Ion Battery Price Survey 2024, press release Dec 2024: pack 115 USD/kWh, cells taken
-#: as 75 % of it): the other 25 %, 28.75 USD/kWh, covers everything in the pack but the cells.
-DEFAULT_NON_CELL_COST_USD_PER_KWH = 115.0 * 0.25
-DEFAULT_NON_CELL_COST_SOURCE = ("ASSUMPTION: 25 % of the 115 USD/kWh average pack price (BloombergNEF Lithium-Ion "
-                                "Battery Price Survey 2024, press release Dec 2024), the share left after the cells")
+#: Non-cell pack cost per gross kWh [USD/kWh] and its source: :data:`tyaga.pack.DEFAULT_NON_CELL_COST_USD_PER_KWH`
+#: (an ASSUMPTION: 25 % of BloombergNEF's 2024 average pack price; the sweep's ``pack_cost_usd`` uses it too).
+DEFAULT_NON_CELL_COST_USD_PER_KWH = _pack.DEFAULT_NON_CELL_COST_USD_PER_KWH
+DEFAULT_NON_CELL_COST_SOURCE = _pack.DEFAULT_NON_CELL_COST_SOURCE
 
 #: Split of the non-cell cost among the non-cell components. ASSUMPTION: an engineering estimate (the
 #: enclosure and the HV electrics cost most; assembly, test and end-of-line formation checks are labour).

@@ -82,7 +82,9 @@ STATIC_OUTPUTS = {
     "pack_voltage_max_v": "pack voltage limit, high [V]",
     "pack_capacity_ah": "pack capacity [A·h]",
     "pack_cells_mass_kg": "mass of the cells (cell-built packs; NaN for a shortcut pack) [kg]",
-    "pack_cost_usd": "gross kWh × the cell's price (cell-built packs with a priced cell; else NaN) [USD]",
+    "pack_cells_cost_usd": "gross kWh × the cell's price (cell-built packs with a priced cell; else NaN) [USD]",
+    "pack_cost_usd": "the cells plus the rest of the pack, non_cell_cost_usd_per_kwh × gross kWh (default "
+                     "tyaga.pack.DEFAULT_NON_CELL_COST_USD_PER_KWH, 28.75; NaN where the cells' is) [USD]",
 }
 #: Figures of one pass of the cycle (the summary columns of :func:`tyaga.chain.simulate`).
 CYCLE_OUTPUTS = {
@@ -104,7 +106,16 @@ RANGE_OUTPUTS = {
 }
 #: Figures that depend on the condition, in the order the stages run.
 CONDITION_OUTPUTS = {**CYCLE_OUTPUTS, **ACCEL_OUTPUTS, **RANGE_OUTPUTS}
-ALL_OUTPUTS = {**STATIC_OUTPUTS, **CONDITION_OUTPUTS}
+#: Battery life on the space's ``duty`` (:func:`tyaga.life.life`; computed last, for the designs that meet every
+#: other constraint, when the space names a duty: ≈ 1.5 s a design).
+LIFE_OUTPUTS = {
+    "life_years": "years to 80 % capacity on the duty (inf if it stays above for the duty's years) [years]",
+    "life_km": "km driven to 80 % capacity on the duty (inf likewise) [km]",
+}
+ALL_OUTPUTS = {**STATIC_OUTPUTS, **CONDITION_OUTPUTS, **LIFE_OUTPUTS}
+#: Result columns whose meaning is not in the space's dict (part of the space hash): 2 = ``pack_cost_usd`` is the
+#: whole pack (it was the cells alone, now ``pack_cells_cost_usd``).
+RESULTS_VERSION = 2
 #: Condition figures computed when a space does not list its ``outputs``.
 DEFAULT_OUTPUTS = tuple(CONDITION_OUTPUTS)
 _TEXT_OUTPUTS = {"range_ended_by"}
@@ -224,7 +235,7 @@ def output_column(output: str, cycle: str | None = None, ambient_c: float | str 
     """Result column of a figure: ``out_<output>`` at the design's own condition, ``out_<output>__<cycle>_<amb>``
     at a condition a constraint or objective names (e.g. ``out_range_km__wltc3b_m20c``; ``test`` for the test
     condition; a part not given is the design's own, written ``own``)."""
-    if (cycle is None and ambient_c is None) or output in STATIC_OUTPUTS:
+    if (cycle is None and ambient_c is None) or output in STATIC_OUTPUTS or output in LIFE_OUTPUTS:
         return f"out_{output}"
     return f"out_{output}__{cycle or 'own'}_{'own' if ambient_c is None else _ambient_tag(ambient_c)}"
 
@@ -385,6 +396,14 @@ class Space:
     constraints: tuple[Constraint, ...] = ()
     objectives_: tuple[Objective, ...] = field(default=(), repr=False)
     outputs: tuple[str, ...] = DEFAULT_OUTPUTS
+    non_cell_cost_usd_per_kwh: float = math.nan  # NaN: tyaga.pack.DEFAULT_NON_CELL_COST_USD_PER_KWH
+    duty: str | dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if math.isnan(self.non_cell_cost_usd_per_kwh):
+            from tyaga.pack import DEFAULT_NON_CELL_COST_USD_PER_KWH
+
+            object.__setattr__(self, "non_cell_cost_usd_per_kwh", float(DEFAULT_NON_CELL_COST_USD_PER_KWH))
 
     # ------------------------------------------------------------------------------ construction
     @classmethod
@@ -399,6 +418,9 @@ class Space:
         veh = data.get("vehicle")
         if isinstance(veh, str) and ("/" in veh or veh.endswith(".toml")) and not Path(veh).is_absolute():
             data = {**data, "vehicle": str((p.parent / veh).resolve())}
+        duty = data.get("duty")
+        if isinstance(duty, str) and not Path(duty).is_absolute():
+            data = {**data, "duty": str((p.parent / duty).resolve())}
         try:
             return cls.from_dict(data)
         except InputError as exc:
@@ -410,7 +432,8 @@ class Space:
         if not isinstance(d, dict):
             raise InputError("space", type(d).__name__, "a table (dict)")
         known = {"format_version", "name", "vehicle", "sampling", "samples", "seed", "chunk_size", "conditions",
-                 "variables", "constraints", "objectives", "outputs", "cell_to_pack_mass_ratio"}
+                 "variables", "constraints", "objectives", "outputs", "cell_to_pack_mass_ratio",
+                 "non_cell_cost_usd_per_kwh", "duty"}
         for k in d:
             if k not in known:
                 close = suggest(str(k), known)
@@ -483,6 +506,24 @@ class Space:
                                  "pack-level shortcut battery)")
             ratio = float(ratio)
 
+        from tyaga.pack import DEFAULT_NON_CELL_COST_USD_PER_KWH
+
+        non_cell = d.get("non_cell_cost_usd_per_kwh", DEFAULT_NON_CELL_COST_USD_PER_KWH)
+        if not (_is_number(non_cell) and 0 <= non_cell <= 5000):
+            raise InputError("non_cell_cost_usd_per_kwh", non_cell, "0 … 5000 USD/kWh (the pack but its cells)")
+        duty = d.get("duty")
+        if duty is not None:
+            from tyaga.life import load_duty
+
+            if not isinstance(duty, str | dict):
+                raise InputError("duty", duty, "a duty TOML path or an inline table (docs/life.md)")
+            if isinstance(duty, str) and not Path(duty).is_file():
+                raise InputError("duty", duty, "an existing duty TOML file (docs/life.md)")
+            try:
+                load_duty(duty)
+            except InputError as exc:
+                raise InputError(f"duty: {exc.field}", exc.value, exc.allowed) from None
+
         outputs = d.get("outputs", list(DEFAULT_OUTPUTS))
         if not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs):
             raise InputError("outputs", outputs, "a list of output names")
@@ -524,6 +565,9 @@ class Space:
             if not _is_number(value):
                 raise InputError(f"constraints[{i}].value", value, "a finite number")
             constraints.append(Constraint(t["output"], op, float(value), t["cycle"], t["ambient_c"]))
+            if t["output"] in LIFE_OUTPUTS and duty is None:
+                raise InputError(f"constraints[{i}].output", t["output"], "an output the space can compute: "
+                                 f"{t['output']} needs a duty (the key duty = 'duty.toml', docs/life.md)")
         objectives = []
         for i, raw in enumerate(d.get("objectives", []) or []):
             t = _target("objectives", i, raw, {"output", "sense", "cycle", "ambient_c"})
@@ -531,10 +575,13 @@ class Space:
             if sense not in ("min", "max"):
                 raise InputError(f"objectives[{i}].sense", sense, "'min' or 'max'")
             objectives.append(Objective(t["output"], sense, t["cycle"], t["ambient_c"]))
+            if t["output"] in LIFE_OUTPUTS and duty is None:
+                raise InputError(f"objectives[{i}].output", t["output"], "an output the space can compute: "
+                                 f"{t['output']} needs a duty (the key duty = 'duty.toml', docs/life.md)")
         space = cls(vehicle=vehicle, variables=variables, name=name, sampling=sampling, samples=samples, seed=seed,
                     chunk_size=chunk_size, cycle=cycle, ambient_c=ambient_c, pack_thermal=pack_thermal,
                     cell_to_pack_mass_ratio=ratio, constraints=tuple(constraints), objectives_=tuple(objectives),
-                    outputs=tuple(outputs))
+                    outputs=tuple(outputs), non_cell_cost_usd_per_kwh=float(non_cell), duty=duty)
         if space.n_designs > MAX_DESIGNS:
             raise InputError("variables", f"{space.n_designs} grid designs", f"≤ {MAX_DESIGNS} designs",
                              hint="use fewer levels, or sampling = 'lhs' with samples = N")
@@ -557,13 +604,17 @@ class Space:
             d["samples"] = self.samples
         if self.cell_to_pack_mass_ratio is not None:
             d["cell_to_pack_mass_ratio"] = self.cell_to_pack_mass_ratio
+        d["non_cell_cost_usd_per_kwh"] = self.non_cell_cost_usd_per_kwh
+        if self.duty is not None:
+            d["duty"] = self.duty
         return d
 
     @functools.cached_property
     def hash(self) -> str:
         """SHA-256 of the normalised dict (names a space's results folder)."""
         # not sort_keys: the order of the variables sets the designs (grid order, sample columns)
-        return hashlib.sha256(json.dumps(self.to_dict()).encode()).hexdigest()
+        payload = {**self.to_dict(), "results_version": RESULTS_VERSION}
+        return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
 
     # ------------------------------------------------------------------------------ designs
     @property
@@ -745,21 +796,23 @@ def _cells_mass_kg(battery: Battery, base: VehicleSpec) -> float:
     return battery.series * battery.parallel * _cell_of(battery, base).mass_kg
 
 
-def _pack_outputs(spec: VehicleSpec, pack: PackModel) -> dict[str, float]:
+def _pack_outputs(spec: VehicleSpec, pack: PackModel, non_cell_cost_usd_per_kwh: float) -> dict[str, float]:
     """The static figures of a pack (all of :data:`STATIC_OUTPUTS` but ``test_mass_kg``)."""
+    from tyaga.pack import cell_built_pack_cost_usd
+
     b = spec.battery
     cells_mass = math.nan
-    cost = math.nan
+    cells_cost = cost = math.nan
     if b.from_cell:
         cell = _cell_of(b, spec)
         assert cell is not None and b.series is not None and b.parallel is not None
         cells_mass = b.series * b.parallel * cell.mass_kg
-        if cell.cost_per_kwh_usd is not None:
-            cost = pack.energy_wh / 1000.0 * cell.cost_per_kwh_usd
+        cells_cost, cost = cell_built_pack_cost_usd(pack.energy_wh, cell.cost_per_kwh_usd,
+                                                    non_cell_cost_usd_per_kwh)
     return {"usable_energy_wh": pack.usable_energy_wh,
             "pack_nominal_voltage_v": pack.nominal_voltage_v, "pack_voltage_min_v": pack.voltage_min_v,
             "pack_voltage_max_v": pack.voltage_max_v, "pack_capacity_ah": pack.capacity_ah,
-            "pack_cells_mass_kg": cells_mass, "pack_cost_usd": cost}
+            "pack_cells_mass_kg": cells_mass, "pack_cells_cost_usd": cells_cost, "pack_cost_usd": cost}
 
 
 @dataclass(frozen=True)
@@ -785,7 +838,7 @@ class _Evaluation:
 def _evaluations(space: Space) -> list[_Evaluation]:
     wanted: dict[tuple[Any, Any], list[str]] = {(None, None): list(space.outputs)}
     for t in (*space.constraints, *space.objectives_):
-        if t.output in STATIC_OUTPUTS:
+        if t.output in STATIC_OUTPUTS or t.output in LIFE_OUTPUTS:
             continue
         key = (t.cycle, t.ambient_c)
         wanted.setdefault(key, [])
@@ -799,6 +852,8 @@ def output_columns(space: Space) -> list[str]:
     cols = [f"out_{o}" for o in STATIC_OUTPUTS]
     for ev in _evaluations(space):
         cols += [ev.column(o) for o in ev.outputs]
+    if space.duty is not None:
+        cols += [f"out_{o}" for o in LIFE_OUTPUTS]
     return cols
 
 
@@ -928,7 +983,7 @@ def evaluate(space: Space, designs: pd.DataFrame) -> pd.DataFrame:
             continue
         specs[i], packs[i] = spec, pk
         if key not in static_cache:
-            static_cache[key] = _pack_outputs(spec, pk)
+            static_cache[key] = _pack_outputs(spec, pk, space.non_cell_cost_usd_per_kwh)
         for k, v in static_cache[key].items():
             out[f"out_{k}"][i] = v
         out["out_test_mass_kg"][i] = spec.body.test_mass_kg
@@ -975,6 +1030,19 @@ def evaluate(space: Space, designs: pd.DataFrame) -> pd.DataFrame:
                     reason[idx[j]], alive[idx[j]] = msg, False
                 where = _describe_condition(cyc_name, amb)
                 apply(cons, idx, lambda i, w=where: w)
+    if space.duty is not None:  # last and costliest: only the designs that met every other constraint
+        from tyaga import life as _life
+
+        for i in np.flatnonzero(alive):
+            try:
+                res = _life.life(specs[i], space.duty)
+            except Exception as exc:  # that design's reason, never a crash of the sweep
+                reason[i], alive[i] = f"life run failed: {type(exc).__name__}: {exc}", False
+                continue
+            out["out_life_years"][i] = res.years_to_eol
+            out["out_life_km"][i] = res.km_to_eol
+        apply([c for c in space.constraints if c.output in LIFE_OUTPUTS], np.flatnonzero(alive),
+              lambda i: "on the duty")
     for c, v in out.items():
         df[c] = pd.Series(v, dtype=str) if v.dtype == object else v
     df["feasible"] = alive
@@ -1234,6 +1302,7 @@ def write_timeseries(space: Space, design_ids: Sequence[int], out_dir: str | Pat
     return paths
 
 
-__all__ = ["ALL_OUTPUTS", "CONDITION_OUTPUTS", "KNOWN_VARIABLES", "STATIC_OUTPUTS", "Constraint", "Objective", "Space",
+__all__ = ["ALL_OUTPUTS", "CONDITION_OUTPUTS", "KNOWN_VARIABLES", "LIFE_OUTPUTS", "STATIC_OUTPUTS", "Constraint",
+           "Objective", "Space",
            "SweepStoppedError", "Variable", "best_designs", "binding_constraints", "design_timeseries", "evaluate",
            "load_results", "load_space", "output_column", "output_columns", "run", "run_chunk", "write_timeseries"]
