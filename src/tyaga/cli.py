@@ -901,6 +901,7 @@ def _write_trolleybus(out: Path, run: Any, df: Any) -> None:
 
 
 # commands whose code lives in their own modules (src/tyaga/cli_*.py)
+from tyaga.cli_app import app_command as _app_command  # noqa: E402
 from tyaga.cli_bus import bus_app as _bus_app  # noqa: E402
 from tyaga.cli_fleet import fleet_command as _fleet  # noqa: E402
 from tyaga.cli_pareto import pareto as _pareto  # noqa: E402
@@ -912,6 +913,7 @@ app.command("fleet")(_fleet)
 app.command("compare")(_compare)
 app.command("sweep")(_sweep)
 app.command("pareto")(_pareto)
+app.command("app")(_app_command)
 app.add_typer(_bus_app, name="bus")
 app.add_typer(_report_app, name="report")
 
