@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from tests.conftest import car_dict, ramp_cycle
@@ -149,8 +151,9 @@ def test_batch_without_maps_and_single_design() -> None:
     assert_same(fast(b.params[:1], b.ocv_tables[:1], b.maps, b.map_steps, cycle), ref[:1])
 
 
-def test_unsupported_designs_go_to_the_engine() -> None:
-    """Pack thermal model and cabin warm-up profile: those rows come from engine.run_cycle, in place."""
+def _mixed_batch() -> tuple[Any, ...]:
+    """WLTC 3b arrays and a batch of plain, cabin warm-up and pack-thermal designs (two vehicles, three each) at
+    −7 °C: (t, v, g, plain batch, warm-up batch, params, ocv tables)."""
     cyc = cycles.load("wltc3b")
     t, v, g = _cycle_arrays(cyc)
     specs = [vehicles.load("compact-ev-150kw"), vehicles.load("van-utility-90kwh-lfp")] * 3
@@ -159,6 +162,12 @@ def test_unsupported_designs_go_to_the_engine() -> None:
     thermal = build_batch(specs, ambient_c=-7.0, pack_thermal=True)
     params = np.vstack([plain.params, warm.params, thermal.params])
     ocv = np.vstack([plain.ocv_tables, warm.ocv_tables, thermal.ocv_tables])
+    return t, v, g, plain, warm, params, ocv
+
+
+def test_unsupported_designs_go_to_the_engine() -> None:
+    """Pack thermal model and cabin warm-up profile: those rows come from engine.run_cycle, in place."""
+    t, v, g, plain, warm, params, ocv = _mixed_batch()
     assert not np.all(engine_fast.supported(params))
     ref = engine.run_cycle(params, ocv, plain.maps, plain.map_steps, t, v, g, False, DUMMY, warm.aux_profiles)
     got = engine_fast.run_summary_fast(params, ocv, plain.maps, plain.map_steps, t, v, g,
@@ -318,14 +327,8 @@ def test_range_of_unsupported_designs_and_the_chain() -> None:
     from tyaga import chain
 
     cyc = cycles.load("wltc3b")
-    t, v, g = _cycle_arrays(cyc)
-    specs = [vehicles.load("compact-ev-150kw"), vehicles.load("van-utility-90kwh-lfp")] * 3
-    plain = build_batch(specs, ambient_c=-7.0)
-    warm = with_cabin_warmup(plain, cyc)
-    thermal = build_batch(specs, ambient_c=-7.0, pack_thermal=True)
-    params = np.vstack([plain.params, warm.params, thermal.params])
+    t, v, g, plain, warm, params, ocv = _mixed_batch()
     params[:, engine.SOC0] = params[:, engine.SOC_MAX]
-    ocv = np.vstack([plain.ocv_tables, warm.ocv_tables, thermal.ocv_tables])
     ref = engine.run_range(params, ocv, plain.maps, plain.map_steps, t, v, g, 1e7, False, warm.aux_profiles)
     got = engine_fast.run_range_fast(params, ocv, plain.maps, plain.map_steps, t, v, g, 1e7,
                                      aux_profiles=warm.aux_profiles)

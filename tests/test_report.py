@@ -385,6 +385,17 @@ def test_sweep_report(results: Path, tmp_path: Path) -> None:
     assert pdf_pages(written[1].read_bytes()) == rp.pdf_page_count(r)
 
 
+def test_sweep_report_with_three_objectives_draws_a_scatter_matrix(results: Path) -> None:
+    r = rp.sweep_report(results, ["out_energy_dc_wh_per_km:min", "out_range_km:max", "out_pack_cost_usd:min"])
+    fig = r.figures["Pareto front"]
+    assert len(fig.axes) == 9  # three histograms on the diagonal, six scatters
+    df, _ = pareto.read_results(results)
+    fr = pareto.front(df, [("out_energy_dc_wh_per_km", "min"), ("out_range_km", "max"), ("out_pack_cost_usd", "min")])
+    diag = fig.axes[0]
+    # the diagonal's red histogram counts the front's designs
+    assert sum(p.get_height() for p in diag.patches[len(diag.patches) // 2:]) == len(fr)
+
+
 # ---------------------------------------------------------------- bad input, atomic writes
 
 

@@ -52,24 +52,10 @@ def write_plot(path: Path, df: pd.DataFrame, fr: pd.DataFrame, objectives: list[
         ax.legend()
         ax.grid(alpha=0.3)
     else:
+        from tyaga.results import pareto_matrix
+
         fig, axes = plt.subplots(k, k, figsize=(2.6 * k, 2.6 * k), squeeze=False)
-        for i, ci in enumerate(cols):
-            for j, cj in enumerate(cols):
-                ax = axes[i, j]
-                if i == j:
-                    vals = pool[ci].to_numpy(dtype=float)
-                    vals = vals[np.isfinite(vals)]
-                    edges = np.histogram_bin_edges(vals, bins=30) if vals.size else 30
-                    ax.hist(vals, bins=edges, color="0.7")
-                    ax.hist(fr[ci].to_numpy(dtype=float), bins=edges, color="tab:red", alpha=0.7)
-                else:
-                    ax.scatter(pool[cj], pool[ci], s=3, c="0.7")
-                    ax.scatter(fr[cj], fr[ci], s=6, c="tab:red")
-                if i == k - 1:
-                    ax.set_xlabel(label[cj], fontsize=8)
-                if j == 0:
-                    ax.set_ylabel(label[ci], fontsize=8)
-                ax.tick_params(labelsize=7)
+        pareto_matrix(axes, pool, fr, cols, label)
         fig.suptitle(f"Pareto front: {len(fr)} of {len(pool)} designs (red)")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

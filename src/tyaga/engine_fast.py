@@ -634,6 +634,18 @@ def _check(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, steps: Fl
         raise InputError("time_s", "not increasing", "strictly increasing times [s]")
 
 
+def _checked_arrays(params: npt.ArrayLike, ocv_tabs: npt.ArrayLike, maps: npt.ArrayLike, steps: npt.ArrayLike,
+                    time_s: npt.ArrayLike, speed_mps: npt.ArrayLike, grade: npt.ArrayLike,
+                    block: int) -> tuple[FloatArray, ...]:
+    """The engine's inputs as C-contiguous float arrays, checked (:func:`_check`), and ``block`` checked."""
+    arrays = tuple(np.ascontiguousarray(a, dtype=float)
+                   for a in (params, ocv_tabs, maps, steps, time_s, speed_mps, grade))
+    _check(*arrays)
+    if not 1 <= int(block) <= 65536:
+        raise InputError("block", block, "1 … 65536 designs")
+    return arrays
+
+
 def run_summary_fast(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, steps: FloatArray,
                      time_s: FloatArray, speed_mps: FloatArray, grade: FloatArray,
                      aux_profiles: FloatArray | None = None, under_wire: FloatArray | None = None,
@@ -647,16 +659,8 @@ def run_summary_fast(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray,
     :func:`tyaga.engine.run_cycle` and their rows put in place. ``workers``: threads (default
     :func:`tyaga.engine.worker_count`); ``block``: lanes per block (:data:`BLOCK_DESIGNS`).
     """
-    params = np.ascontiguousarray(params, dtype=float)
-    ocv_tabs = np.ascontiguousarray(ocv_tabs, dtype=float)
-    maps = np.ascontiguousarray(maps, dtype=float)
-    steps = np.ascontiguousarray(steps, dtype=float)
-    time_s = np.ascontiguousarray(time_s, dtype=float)
-    speed_mps = np.ascontiguousarray(speed_mps, dtype=float)
-    grade = np.ascontiguousarray(grade, dtype=float)
-    _check(params, ocv_tabs, maps, steps, time_s, speed_mps, grade)
-    if not 1 <= int(block) <= 65536:
-        raise InputError("block", block, "1 … 65536 designs")
+    params, ocv_tabs, maps, steps, time_s, speed_mps, grade = _checked_arrays(
+        params, ocv_tabs, maps, steps, time_s, speed_mps, grade, block)
     n_d = params.shape[0]
     ok = supported(params, under_wire)
     if not np.all(ok):
@@ -699,18 +703,10 @@ def run_range_fast(params: FloatArray, ocv_tabs: FloatArray, maps: FloatArray, s
     instead of step by step (a difference of rounding, ≈ 1e-15 relative). Designs :func:`supported` rejects
     run on :func:`tyaga.engine.run_range` throughout. ``max_distance_m`` [m] > 0.
     """
-    params = np.ascontiguousarray(params, dtype=float)
-    ocv_tabs = np.ascontiguousarray(ocv_tabs, dtype=float)
-    maps = np.ascontiguousarray(maps, dtype=float)
-    steps = np.ascontiguousarray(steps, dtype=float)
-    time_s = np.ascontiguousarray(time_s, dtype=float)
-    speed_mps = np.ascontiguousarray(speed_mps, dtype=float)
-    grade = np.ascontiguousarray(grade, dtype=float)
-    _check(params, ocv_tabs, maps, steps, time_s, speed_mps, grade)
+    params, ocv_tabs, maps, steps, time_s, speed_mps, grade = _checked_arrays(
+        params, ocv_tabs, maps, steps, time_s, speed_mps, grade, block)
     if not (max_distance_m > 0.0 and math.isfinite(max_distance_m)):
         raise InputError("max_distance_m", max_distance_m, "> 0 m, finite")
-    if not 1 <= int(block) <= 65536:
-        raise InputError("block", block, "1 … 65536 designs")
     n_d = params.shape[0]
     res = np.zeros((n_d, 4))
     ok = supported(params, under_wire)

@@ -702,6 +702,21 @@ def _unique_names(names: Sequence[str]) -> list[str]:
     return out
 
 
+def _vehicles_and_files(vehicles: str | Path | Sequence[str | Path]) -> tuple[list[str | Path], list[Any],
+                                                                              list[Any]]:
+    """The vehicles as a list (names or TOML files), their specs and the input files they read (InputError
+    naming ``--vehicle`` when none is given)."""
+    names = _as_list(vehicles)
+    if not names:
+        raise InputError("--vehicle", None, "one or more bundled vehicle names or TOML files")
+    specs, files = [], []
+    for v in names:
+        spec, f = _vehicle_files(v)
+        specs.append(spec)
+        files += f
+    return names, specs, files
+
+
 def simulation_report(vehicles: str | Path | Sequence[str | Path], cycle: str | Path = "wltc3b", *,
                       payload_kg: float | None = None, ambient_c: float | None = None, pack_thermal: bool = False,
                       pack_temperature_initial_c: float | None = None, cabin_soaked: bool = False,
@@ -714,14 +729,7 @@ def simulation_report(vehicles: str | Path | Sequence[str | Path], cycle: str | 
     from tyaga.chain import simulate
 
     _check_ambient("--ambient-c", ambient_c)
-    names = _as_list(vehicles)
-    if not names:
-        raise InputError("--vehicle", None, "one or more bundled vehicle names or TOML files")
-    specs, files = [], []
-    for v in names:
-        spec, f = _vehicle_files(v)
-        specs.append(spec)
-        files += f
+    names, specs, files = _vehicles_and_files(vehicles)
     cyc_file = _cycle_file(cycle)
     res = simulate(specs, cycle, payload_kg=payload_kg, ambient_c=ambient_c, pack_thermal=pack_thermal,
                    pack_temperature_initial_c=pack_temperature_initial_c, cabin_soaked=cabin_soaked, hvac_on=hvac_on,
@@ -794,14 +802,7 @@ def range_report(vehicles: str | Path | Sequence[str | Path], procedure: str = "
         raise InputError("--procedure", procedure, "wltp or epa")
     if procedure == "epa" and cycle is not None:
         raise InputError("--cycle", str(cycle), "no --cycle with --procedure epa (it drives UDDS and HWFET)")
-    names = _as_list(vehicles)
-    if not names:
-        raise InputError("--vehicle", None, "one or more bundled vehicle names or TOML files")
-    specs, files = [], []
-    for v in names:
-        spec, f = _vehicle_files(v)
-        specs.append(spec)
-        files += f
+    names, specs, files = _vehicles_and_files(vehicles)
     kw: dict[str, Any] = {"ambient_c": ambient_c, "pack_thermal": pack_thermal,
                           "pack_temperature_initial_c": pack_temperature_initial_c, "cabin_soaked": cabin_soaked,
                           "hvac_on": hvac_on, "solar_w_per_m2": solar_w_per_m2}
@@ -1164,24 +1165,10 @@ def _pareto_figure(df: pd.DataFrame, feasible: np.ndarray, fr: pd.DataFrame, obj
         ax.grid(alpha=0.3)
         return fig
     fig = Figure(figsize=(2.6 * k, 2.6 * k), layout="constrained")
-    axes = fig.subplots(k, k, squeeze=False)
-    for i, ci in enumerate(cols):
-        for j, cj in enumerate(cols):
-            ax = axes[i, j]
-            if i == j:
-                vals = df.loc[feasible, ci].to_numpy(dtype=float)
-                vals = vals[np.isfinite(vals)]
-                edges = np.histogram_bin_edges(vals, bins=20) if vals.size else 20
-                ax.hist(vals, bins=edges, color="0.7")
-                ax.hist(fr[ci].to_numpy(dtype=float), bins=edges, color="tab:red", alpha=0.7)
-            else:
-                ax.scatter(df.loc[feasible, cj], df.loc[feasible, ci], s=3, c="0.7")
-                ax.scatter(fr[cj], fr[ci], s=6, c="tab:red")
-            if i == k - 1:
-                ax.set_xlabel(label[cj], fontsize=7)
-            if j == 0:
-                ax.set_ylabel(label[ci], fontsize=7)
-            ax.tick_params(labelsize=6)
+    from tyaga.results import pareto_matrix
+
+    pareto_matrix(fig.subplots(k, k, squeeze=False), df.loc[feasible], fr, cols, label, bins=20, label_size=7,
+                  tick_size=6)
     fig.suptitle(f"Pareto front: {len(fr)} of {int(feasible.sum())} feasible designs (red)")
     return fig
 

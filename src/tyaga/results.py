@@ -74,6 +74,31 @@ def write_json(obj: Any, path: str | Path) -> Path:
     return write_atomic(path, lambda p: p.write_text(text + "\n", encoding="utf-8"))
 
 
+def pareto_matrix(axes: Any, pool: pd.DataFrame, front: pd.DataFrame, cols: list[str], labels: dict[str, str],
+                  bins: int = 30, label_size: float = 8, tick_size: float = 7) -> None:
+    """Draw a pairwise scatter matrix of the objective columns ``cols`` on the (k, k) matplotlib ``axes``: the
+    designs of ``pool`` grey, those of ``front`` red, histograms on the diagonal (finite values only);
+    ``labels`` names each column on the outer axes."""
+    k = len(cols)
+    for i, ci in enumerate(cols):
+        for j, cj in enumerate(cols):
+            ax = axes[i, j]
+            if i == j:
+                vals = pool[ci].to_numpy(dtype=float)
+                vals = vals[np.isfinite(vals)]
+                edges = np.histogram_bin_edges(vals, bins=bins) if vals.size else bins
+                ax.hist(vals, bins=edges, color="0.7")
+                ax.hist(front[ci].to_numpy(dtype=float), bins=edges, color="tab:red", alpha=0.7)
+            else:
+                ax.scatter(pool[cj], pool[ci], s=3, c="0.7")
+                ax.scatter(front[cj], front[ci], s=6, c="tab:red")
+            if i == k - 1:
+                ax.set_xlabel(labels[cj], fontsize=label_size)
+            if j == 0:
+                ax.set_ylabel(labels[ci], fontsize=label_size)
+            ax.tick_params(labelsize=tick_size)
+
+
 def plot_timeseries(ds: xr.Dataset, path: str | Path) -> Path:
     """Four panels — speed vs trace, battery power, SOC, cumulative energy by loss — saved as PNG."""
     import matplotlib
