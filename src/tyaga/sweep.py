@@ -725,6 +725,7 @@ class _DesignBuilder:
         self.space = space
         self.base = _base_vehicle(space.vehicle)
         self.tables: dict[tuple[str, tuple[Any, ...]], BaseModel] = {}
+        self.base_dumps: dict[str, dict[str, Any]] = {}
         self.names = {t: [v.name for v in space.variables if _TABLE_OF.get(v.name) == t] for t in TABLE_VARIABLES}
         self.base_cells_mass_kg = None
         if space.cell_to_pack_mass_ratio is not None and self.base.battery.from_cell:
@@ -742,7 +743,9 @@ class _DesignBuilder:
             if not upd:
                 self.tables[key] = base_table
             else:
-                data = {**base_table.model_dump(), **upd}
+                if table not in self.base_dumps:
+                    self.base_dumps[table] = base_table.model_dump()
+                data = {**self.base_dumps[table], **upd}
                 if table == "battery" and "cell" in upd and not self.base.battery.from_cell:
                     data.update(usable_energy_kwh=None, nominal_voltage_v=None, resistance_ohm=None)
                 try:

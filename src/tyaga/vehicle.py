@@ -92,15 +92,28 @@ class _Table(BaseModel):
     @classmethod
     def _numbers_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
         # pydantic would read true/false as 1/0 and "12" as 12 for a number: in a TOML file both are mistakes
-        annotation = cls.model_fields[str(info.field_name)].annotation
-        kinds = (annotation,) if typing.get_origin(annotation) is Literal else (
-            typing.get_args(annotation) or (annotation,))
-        takes_text = any(k is str or typing.get_origin(k) is Literal for k in kinds)
-        if bool in kinds and isinstance(value, bool):
+        if not isinstance(value, bool | str):
             return value
-        if isinstance(value, bool) or (isinstance(value, str) and not takes_text):
+        takes_bool, takes_text = _field_kinds(cls, str(info.field_name))
+        if takes_bool and isinstance(value, bool):
+            return value
+        if isinstance(value, bool) or not takes_text:
             raise PydanticCustomError("number_type", "Input should be a number")
         return value
+
+
+_FIELD_KINDS: dict[tuple[type, str], tuple[bool, bool]] = {}
+
+
+def _field_kinds(cls: type[BaseModel], name: str) -> tuple[bool, bool]:
+    """Whether a field of a spec table takes a bool, and whether it takes text (read once per class and field)."""
+    key = (cls, name)
+    if key not in _FIELD_KINDS:
+        annotation = cls.model_fields[name].annotation
+        kinds = (annotation,) if typing.get_origin(annotation) is Literal else (
+            typing.get_args(annotation) or (annotation,))
+        _FIELD_KINDS[key] = (bool in kinds, any(k is str or typing.get_origin(k) is Literal for k in kinds))
+    return _FIELD_KINDS[key]
 
 
 class Body(_Table):
