@@ -110,7 +110,17 @@ def check_screenshot(page: Any, path: Path) -> None:
         if charts.nth(i).is_visible():
             charts.nth(i).locator(".main-svg").first.wait_for()
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Streamlit scrolls an inner container, so a full-page shot stops at the window: make the window as tall as
+    # the page's content (at most 6000 px) for the shot, then put it back
+    size = page.viewport_size
+    height = page.evaluate("() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], "
+                           "[data-testid=\"stAppViewContainer\"], section.main')].map(e => e.scrollHeight), 0)")
+    if size and height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 6000)})
+        page.wait_for_timeout(300)
     page.screenshot(path=str(path), full_page=True)
+    if size:
+        page.set_viewport_size(size)
     assert page.locator(EXCEPTION).count() == 0, f"{path.name}: Streamlit shows an exception"
     assert "Traceback" not in page.inner_text("body"), f"{path.name}: a traceback in the page"
     pixels = np.asarray(Image.open(path).convert("L"), dtype=float)
