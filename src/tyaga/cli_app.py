@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from tyaga.cli_common import console, fail
+from tyaga.cli_common import console, fail, print_error
 from tyaga.errors import InputError
 
 #: Upload limits the workbench accepts [MB].
@@ -45,12 +45,13 @@ def app_command(
         folder = (workdir or Path.cwd()).resolve()
         if not folder.is_dir():
             raise InputError("--workdir", str(workdir), "an existing folder")
-        if importlib.util.find_spec("streamlit") is None or importlib.util.find_spec("plotly") is None:
-            raise InputError("streamlit", "not installed", "the workbench's packages",
-                             hint="pip install 'tyaga[app]'")
     except InputError as exc:
         fail(exc)
         return
+    missing = [m for m in ("streamlit", "plotly") if importlib.util.find_spec(m) is None]
+    if missing:
+        print_error(f"the workbench needs {' and '.join(missing)}, not installed here: pip install 'tyaga[app]'")
+        raise typer.Exit(code=2)
     console.print(f"tyaga workbench on [bold]http://{host}:{port}[/] (working folder {folder}); Ctrl+C stops it.",
                   highlight=False)
     rc = workbench.launch(host=host, port=port, max_upload_mb=max_upload_mb, cwd=folder)

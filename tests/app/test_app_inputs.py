@@ -169,3 +169,13 @@ def test_prepared_cleans_up_on_error(tmp_path: Path) -> None:
     with pytest.raises(tyaga.InputError), prepared([Design(VEHICLE)], "no-such-cycle", tmp_path):
         pass
     _only_scratch_left(tmp_path)
+
+
+def test_app_command_without_streamlit_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "streamlit" else real(name, *a))
+    res = CliRunner().invoke(cli_app, ["app", "--port", "8555"])
+    assert res.exit_code == 2
+    assert "streamlit" in res.output and "pip install 'tyaga[app]'" in res.output
